@@ -1,0 +1,99 @@
+import type { CallableRequest } from "firebase-functions/https";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { callable, unsafeTokenModeReason } from "./callable.js";
+import { NotFoundError } from "./errors.js";
+
+const schema = z.strictObject({ courseId: z.string().regex(/^[a-z]+$/), count: z.number().int().max(5).optional() });
+
+function request(data: unknown, auth?: { uid: string; admin?: boolean }): CallableRequest<unknown> {
+  return {
+    data,
+    rawRequest: { rawBody: Buffer.from(JSON.stringify({ data })) },
+    acceptsStreaming: false,
+    ...(auth ? { auth: { uid: auth.uid, token: { uid: auth.uid, admin: auth.admin }, rawToken: "t" } } : {}),
+  } as unknown as CallableRequest<unknown>;
+}
+
+const echo = callable({ name: "echo", schema }, async (input, caller) => ({ input, uid: caller.uid }));
+
+afterEach(() => {
+  delete process.env["ENFORCE_APP_CHECK"];
+});
+
+describe("callable wrapper", () => {
+  it("when the payload is valid, then the use case gets the parsed input and the uid from the token", async () => {
+    await expect(echo(request({ courseId: "abc" }, { uid: "u1" }))).resolves.toEqual({ input: { courseId: "abc" }, uid: "u1" });
+  });
+
+  it("when there is no auth, then it answers unauthenticated before looking at the payload", async () => {
+    await expect(echo(request({ nonsense: true }))).rejects.toMatchObject({ code: "unauthenticated" });
+  });
+
+  it("when the payload has an unknown field and a bad value, then invalid-argument names each field", async () => {
+    const error = await echo(request({ courseId: "A/B", extra: 1 }, { uid: "u1" })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "invalid-argument" });
+    const details = (error as { details: { path: string; message: string }[] }).details;
+    expect(details.map((issue) => issue.path).sort()).toEqual(["courseId", "extra"]);
+    expect(details.find((issue) => issue.path === "extra")?.message).toBe("unknown field");
+  });
+
+  it("when the data is not an object, then invalid-argument names the root", async () => {
+    await expect(echo(request(null, { uid: "u1" }))).rejects.toMatchObject({ code: "invalid-argument", details: [{ path: "" }] });
+  });
+
+  it("when the request body is larger than the limit, then invalid-argument and the use case never runs", async () => {
+    let ran = false;
+    const fn = callable({ name: "big", schema: z.strictObject({ text: z.string() }) }, async () => (ran = true));
+    const req = request({ text: "x".repeat(70_000) }, { uid: "u1" });
+    await expect(fn(req)).rejects.toMatchObject({ code: "invalid-argument" });
+    expect(ran).toBe(false);
+  });
+
+  it("when an admin-only callable is called without the admin claim, then permission-denied", async () => {
+    const adminOnly = callable({ name: "adm", schema, admin: true }, async () => "ok");
+    await expect(adminOnly(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(adminOnly(request({ courseId: "abc" }, { uid: "u1", admin: true }))).resolves.toBe("ok");
+  });
+
+  it("when the use case throws a domain error, then its code and message reach the client", async () => {
+    const missing = callable({ name: "nf", schema }, async () => {
+      throw new NotFoundError("No such course");
+    });
+    await expect(missing(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "not-found", message: "No such course" });
+  });
+
+  it("when the use case fails unexpectedly, then the client gets internal without the cause", async () => {
+    const broken = callable({ name: "broken", schema }, async () => {
+      throw new Error("secret connection string postgres://x");
+    });
+    const error = await broken(request({ courseId: "abc" }, { uid: "u1" })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "internal", message: "Internal error" });
+    expect(JSON.stringify(error)).not.toContain("postgres");
+  });
+
+  it("when App Check is enforced and the request has no App Check token, then unauthenticated", async () => {
+    process.env["ENFORCE_APP_CHECK"] = "true";
+    await expect(echo(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "unauthenticated" });
+    const withApp = { ...request({ courseId: "abc" }, { uid: "u1" }), app: { appId: "a", token: {} } } as CallableRequest<unknown>;
+    await expect(echo(withApp)).resolves.toMatchObject({ uid: "u1" });
+  });
+});
+
+describe("unverified-token mode guard", () => {
+  const debug = { FIREBASE_DEBUG_MODE: "true", FIREBASE_DEBUG_FEATURES: '{"skipTokenVerification":true}' };
+
+  it("when the emulator runs a demo- project, then the mode is allowed", () => {
+    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "demo-learnpulse" })).toBeNull();
+  });
+
+  it("when it is switched on in a Cloud Run service, outside the emulator or for a real project, then it is refused", () => {
+    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "demo-x", K_SERVICE: "savepr" })).toMatch(/Cloud Run/);
+    expect(unsafeTokenModeReason({ ...debug, GCLOUD_PROJECT: "demo-x" })).toMatch(/outside the emulator/);
+    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "learnpulse-prod" })).toMatch(/non-demo/);
+  });
+
+  it("when debug mode is off, then nothing is refused", () => {
+    expect(unsafeTokenModeReason({ FIREBASE_DEBUG_FEATURES: '{"skipTokenVerification":true}' })).toBeNull();
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The one wrapper every callable goes through: emulator-token guard, auth, App Check, payload size,
+ * strict zod validation, then the use case; domain errors become HttpsErrors, anything else `internal`.
+ */
+import { HttpsError, type CallableRequest } from "firebase-functions/https";
+import type { z } from "zod";
+import { ENFORCE_APP_CHECK } from "./config.js";
+import {
+  InvalidInputError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  toHttpsError,
+  type FieldIssue,
+} from "./errors.js";
+import * as logs from "./logs.js";
+
+/** Largest request body a callable accepts; API.md payloads are far smaller (metadata ≤ 4 KiB, ≤ 100 segments). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** Who is calling, derived from the verified token only — never from the payload. */
+export interface Caller {
+  uid: string;
+  admin: boolean;
+}
+
+export interface CallableSpec<Schema extends z.ZodType> {
+  /** The exported function name, for logs. */
+  name: string;
+  schema: Schema;
+  /** Require the custom claim `admin: true`. */
+  admin?: boolean;
+}
+
+export type CallableHandler<Out> = (request: CallableRequest<unknown>) => Promise<Out>;
+
+/** Wraps a use case as a callable handler: `onCall(callableOptions, callable(spec, useCase))`. */
+export function callable<Schema extends z.ZodType, Out>(
+  spec: CallableSpec<Schema>,
+  run: (input: z.infer<Schema>, caller: Caller, request: CallableRequest<unknown>) => Promise<Out>,
+): CallableHandler<Out> {
+  return async (request) => {
+    try {
+      refuseUnsafeTokenMode();
+      const caller = authenticate(request, spec.admin === true);
+      requireAppCheck(request);
+      requireSmallBody(request);
+      return await run(parseInput(spec.schema, request.data), caller, request);
+    } catch (error) {
+      const httpsError = toHttpsError(error);
+      if (httpsError) {
+        logs.callRejected({ fn: spec.name, code: httpsError.code, fields: fieldsOf(httpsError) });
+        throw httpsError;
+      }
+      logs.callFailed({ fn: spec.name, error });
+      throw new HttpsError("internal", "Internal error");
+    }
+  };
+}
+
+function authenticate(request: CallableRequest<unknown>, adminOnly: boolean): Caller {
+  const uid = request.auth?.uid;
+  if (!uid) throw new UnauthenticatedError("Sign in first");
+  const admin = request.auth?.token?.["admin"] === true;
+  if (adminOnly && !admin) throw new PermissionDeniedError("Admins only");
+  return { uid, admin };
+}
+
+function requireAppCheck(request: CallableRequest<unknown>): void {
+  // Checked here, at run time, rather than through onCall's enforceAppCheck option, which reads the param at import.
+  if (ENFORCE_APP_CHECK.value() && !request.app) throw new UnauthenticatedError("App Check token required");
+}
+
+function requireSmallBody(request: CallableRequest<unknown>): void {
+  const size = request.rawRequest?.rawBody?.length ?? 0;
+  if (size > MAX_REQUEST_BYTES) {
+    throw new InvalidInputError([{ path: "", message: `request larger than ${MAX_REQUEST_BYTES} bytes` }]);
+  }
+}
+
+/** Parses with the strict schema; every failing field is named in the error's details. */
+export function parseInput<Schema extends z.ZodType>(schema: Schema, data: unknown): z.infer<Schema> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(toFieldIssues(parsed.error));
+}
+
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: "unknown field" }))
+      : [{ path: joinPath(issue.path), message: issue.message }],
+  );
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".");
+}
+
+function fieldsOf(error: HttpsError): string[] | undefined {
+  const details: unknown = error.details;
+  return Array.isArray(details) ? details.map((issue: FieldIssue) => issue.path) : undefined;
+}
+
+let unsafeTokenMode: string | null | undefined;
+
+/**
+ * firebase-functions skips ID-token verification when FIREBASE_DEBUG_MODE/FIREBASE_DEBUG_FEATURES say so, as the
+ * emulator does. That is only acceptable on a developer's machine: outside an emulator with a `demo-` project
+ * (a Firebase convention for projects that have no cloud resources), every call is refused.
+ */
+export function refuseUnsafeTokenMode(env: NodeJS.ProcessEnv = process.env): void {
+  unsafeTokenMode ??= unsafeTokenModeReason(env);
+  if (unsafeTokenMode) {
+    logs.unsafeTokenModeRefused({ reason: unsafeTokenMode });
+    throw new HttpsError("internal", "Internal error");
+  }
+}
+
+export function unsafeTokenModeReason(env: NodeJS.ProcessEnv): string | null {
+  if (env["FIREBASE_DEBUG_MODE"] !== "true") return null;
+  let features: unknown;
+  try {
+    features = JSON.parse(env["FIREBASE_DEBUG_FEATURES"] ?? "{}");
+  } catch {
+    return null; // firebase-functions ignores unparsable features too
+  }
+  if (typeof features !== "object" || features === null || !("skipTokenVerification" in features)) return null;
+  if (!features.skipTokenVerification) return null;
+  if (env["K_SERVICE"]) return "skipTokenVerification is on in a Cloud Run service";
+  if (env["FUNCTIONS_EMULATOR"] !== "true") return "skipTokenVerification is on outside the emulator";
+  const project = env["GCLOUD_PROJECT"] ?? env["GOOGLE_CLOUD_PROJECT"] ?? "";
+  if (!project.startsWith("demo-")) return `skipTokenVerification is on for non-demo project "${project}"`;
+  return null;
+}

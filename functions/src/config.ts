@@ -1,0 +1,31 @@
+/**
+ * Every deploy-time and run-time setting of LearnPulse, declared once (STYLE rule 4).
+ * `.value()` is read only inside handlers, never at import, so that deploy analysis and cold starts stay cheap.
+ */
+import { defineBoolean, defineSecret, defineString } from "firebase-functions/params";
+
+/** Region of every function. A constant, not a param: Firestore triggers must live in the database's region. */
+export const REGION = "us-central1";
+
+/** Upstash Redis REST endpoint, e.g. `https://eu1-xyz.upstash.io`. */
+export const UPSTASH_REDIS_REST_URL = defineString("UPSTASH_REDIS_REST_URL", {
+  description: "Upstash Redis REST URL (the write-behind buffer for progress pings).",
+  default: "http://127.0.0.1:8079",
+});
+
+/** Upstash Redis REST token. A secret: bound only to the functions that talk to Redis. */
+export const UPSTASH_REDIS_REST_TOKEN = defineSecret("UPSTASH_REDIS_REST_TOKEN", {
+  description: "Upstash Redis REST token (Bearer).",
+});
+
+/**
+ * When true, every callable refuses requests without a valid App Check token.
+ * @default true
+ */
+export const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", {
+  description: "Refuse callable requests that carry no valid App Check token.",
+  default: true,
+});
+
+/** The secrets each group of functions needs, so a function is bound only to what it uses. */
+export const REDIS_SECRETS = [UPSTASH_REDIS_REST_TOKEN];

@@ -1,0 +1,2 @@
+/** Every deployed function, and nothing else (STYLE rule 1). */
+export { getStudentStats } from "./activity/functions.js";

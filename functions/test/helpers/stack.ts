@@ -1,0 +1,46 @@
+/** Test helpers that reach the local stack over HTTP: callables (as a client would) and the stack's control routes. */
+import { randomUUID } from "node:crypto";
+import { emulatorIdToken, type TokenClaims } from "../../../scripts/stack/tokens.ts";
+import type { StackStats } from "../../../scripts/stack/index.ts";
+
+export interface CallOptions {
+  /** Sign in as this uid (default: a fresh one); `null` sends no token. */
+  uid?: string | null;
+  claims?: TokenClaims;
+  /** Send this exact body instead of `{data}`. */
+  rawBody?: string;
+}
+
+export interface CallAnswer {
+  status: number;
+  body: { result?: unknown; error?: { status: string; message: string; details?: unknown } };
+}
+
+/** Calls a callable over HTTP with the callable protocol, as the Firebase client SDKs do. */
+export async function callFunction(name: string, data: unknown, options: CallOptions = {}): Promise<CallAnswer> {
+  const uid = options.uid === undefined ? uniqueId("user") : options.uid;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (uid !== null) headers["authorization"] = `Bearer ${emulatorIdToken(uid, options.claims)}`;
+  const response = await fetch(`${process.env["LEARNPULSE_FUNCTIONS_URL"]}/${name}`, {
+    method: "POST",
+    headers,
+    body: options.rawBody ?? JSON.stringify({ data }),
+  });
+  return { status: response.status, body: (await response.json()) as CallAnswer["body"] };
+}
+
+/** A unique id for this test's documents and users, so tests run in parallel and in any order. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 12)}`;
+}
+
+async function control<T>(path: string, method = "POST"): Promise<T> {
+  const response = await fetch(`${process.env["LEARNPULSE_STACK_URL"]}/${path}`, { method });
+  if (!response.ok) throw new Error(`stack control ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export const stackStats = () => control<StackStats>("stats", "GET");
+/** Waits until every Firestore trigger fired so far has finished. */
+export const triggersIdle = () => control<{ idle: true }>("idle");
+export const runSchedule = (name: string) => control<{ ran: string }>(`schedules/${name}`);

@@ -1,0 +1,168 @@
+/**
+ * The local stack: Firestore stand-in, Redis behind an Upstash REST bridge, the built functions served as callables,
+ * Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
+import { startFirestore, type LocalFirestore } from "./firestore/index.ts";
+import { applyParamDefaults, loadFunctions, type LoadedFunctions } from "./functions-module.ts";
+import { startRedis, type LocalRedis } from "./redis/index.ts";
+import { startScheduler, type Scheduler } from "./scheduler.ts";
+import { startTriggerBridge, type TriggerBridge } from "./triggers.ts";
+
+export const DEMO_PROJECT_ID = "demo-learnpulse";
+export const REGION = "us-central1";
+
+export interface StackOptions {
+  projectId?: string;
+  /** Ports; 0 picks free ones (tests). */
+  functionsPort?: number;
+  firestorePort?: number;
+  redisPort?: number;
+  redisBackend?: "auto" | "redis-server" | "in-process";
+  /** Run schedules on timers (npm start) or only on demand (tests). */
+  scheduleTimers?: boolean;
+  scheduleIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  projectId: string;
+  region: string;
+  /** The in-process Firestore stand-in; absent when FIRESTORE_EMULATOR_HOST named an external emulator. */
+  firestore?: LocalFirestore;
+  redis: LocalRedis;
+  host: CallableHost;
+  triggers: TriggerBridge;
+  scheduler: Scheduler;
+  functions: LoadedFunctions;
+  /** What a client or a test process needs to reach this stack. */
+  env: StackEnv;
+  stop(): Promise<void>;
+}
+
+export interface StackEnv {
+  GCLOUD_PROJECT: string;
+  FIRESTORE_EMULATOR_HOST: string;
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  LEARNPULSE_FUNCTIONS_URL: string;
+  /** Control routes of the stack (stats, idle, schedules) for tests and tools. */
+  LEARNPULSE_STACK_URL: string;
+  [name: string]: string;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const projectId = options.projectId ?? DEMO_PROJECT_ID;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const externalFirestore = process.env["FIRESTORE_EMULATOR_HOST"];
+  const firestore = externalFirestore ? undefined : await startFirestore({ port: options.firestorePort ?? 0, projectId });
+  const redis = await startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" });
+
+  // Before the functions load: firebase-functions reads its debug mode once, at import.
+  Object.assign(process.env, {
+    ...EMULATOR_TOKEN_ENV,
+    GCLOUD_PROJECT: projectId,
+    GOOGLE_CLOUD_PROJECT: projectId,
+    FIREBASE_CONFIG: JSON.stringify({ projectId }),
+    FIRESTORE_EMULATOR_HOST: externalFirestore ?? firestore?.host,
+    UPSTASH_REDIS_REST_URL: redis.restUrl,
+    UPSTASH_REDIS_REST_TOKEN: redis.token,
+    // Local clients carry no App Check token; production keeps the param's default (true).
+    ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] ?? "false",
+  });
+  const functions = await loadFunctions();
+  await applyParamDefaults();
+
+  const triggers = firestore
+    ? startTriggerBridge({ triggers: functions.triggers, firestore, projectId, log })
+    : startTriggerBridge({ triggers: new Map(), firestore: { onCommit: () => () => undefined }, projectId, log });
+  if (!firestore && functions.triggers.size) {
+    log(`FIRESTORE_EMULATOR_HOST=${externalFirestore}: triggers are not fired by this stack; use firebase emulators:start for them`);
+  }
+  const scheduler = startScheduler({
+    schedules: functions.schedules,
+    timers: options.scheduleTimers ?? false,
+    ...(options.scheduleIntervalMs ? { intervalMs: options.scheduleIntervalMs } : {}),
+    log,
+  });
+  const host = await startCallableHost({
+    callables: functions.callables,
+    projectId,
+    region: REGION,
+    port: options.functionsPort ?? 0,
+    control: controlRoutes(() => stack),
+  });
+
+  const stack: Stack = {
+    projectId,
+    region: REGION,
+    ...(firestore ? { firestore } : {}),
+    redis,
+    host,
+    triggers,
+    scheduler,
+    functions,
+    env: {
+      GCLOUD_PROJECT: projectId,
+      FIRESTORE_EMULATOR_HOST: process.env["FIRESTORE_EMULATOR_HOST"] as string,
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      UPSTASH_REDIS_REST_TOKEN: redis.token,
+      ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] as string,
+      LEARNPULSE_FUNCTIONS_URL: host.baseUrl,
+      LEARNPULSE_STACK_URL: `http://127.0.0.1:${host.port}/__stack`,
+    },
+    async stop() {
+      await scheduler.stop();
+      await triggers.idle();
+      triggers.stop();
+      await host.stop();
+      await redis.stop();
+      await firestore?.stop();
+    },
+  };
+  return stack;
+}
+
+export interface StackStats {
+  firestore: { writes: number; commits: number; reads: number } | null;
+  redis: { commands: number; byCommand: Record<string, number> };
+  triggers: { delivered: number; failed: number };
+  callables: Record<string, number>;
+  schedules: Record<string, { runs: number; failures: number }>;
+}
+
+export function stackStats(stack: Stack): StackStats {
+  return {
+    firestore: stack.firestore?.stats() ?? null,
+    redis: { commands: stack.redis.commands(), byCommand: stack.redis.commandCounts() },
+    triggers: stack.triggers.stats(),
+    callables: stack.host.stats(),
+    schedules: stack.scheduler.stats(),
+  };
+}
+
+type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
+
+/**
+ * `GET /__stack/stats`, `POST /__stack/idle` (waits for in-flight triggers), `POST /__stack/schedules/{name}`
+ * (runs a schedule now), `POST /__stack/reset-stats`: how tests in other processes observe and drive the stack.
+ */
+function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
+  return (path) => {
+    const stack = getStack();
+    if (path === "stats") return async () => stackStats(stack);
+    if (path === "idle") return async () => (await stack.triggers.idle(), { idle: true });
+    if (path === "reset-stats")
+      return async () => {
+        stack.firestore?.resetStats();
+        stack.redis.resetCommands();
+        stack.host.resetStats();
+        return { reset: true };
+      };
+    const schedule = /^schedules\/([A-Za-z0-9_]+)$/.exec(path)?.[1];
+    if (schedule && stack.functions.schedules.has(schedule))
+      return async () => (await stack.scheduler.runNow(schedule), { ran: schedule });
+    return undefined;
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Fires the exported Firestore triggers (onDocumentWritten/Created/Updated/Deleted) from the local Firestore's
+ * commits: one CloudEvent per changed document per matching trigger, with before/after in the JSON form that
+ * firebase-functions decodes, and path params extracted from the trigger's document pattern.
+ */
+import { randomUUID } from "node:crypto";
+import type { FunctionExport } from "./functions-module.ts";
+import type { FirestoreCommit, FirestoreWrite, LocalFirestore } from "./firestore/index.ts";
+
+const EVENT_PREFIX = "google.cloud.firestore.document.v1.";
+
+export interface TriggerBridge {
+  /** Resolves when every trigger invocation started so far has finished. */
+  idle(): Promise<void>;
+  /** Invocations since start: delivered (handler resolved) and failed (handler threw). */
+  stats(): { delivered: number; failed: number };
+  stop(): void;
+}
+
+export interface TriggerBridgeOptions {
+  triggers: Map<string, FunctionExport>;
+  firestore: Pick<LocalFirestore, "onCommit">;
+  projectId: string;
+  log?: (line: string) => void;
+}
+
+interface Route {
+  name: string;
+  fn: FunctionExport;
+  kind: string;
+  pattern: string[];
+}
+
+export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge {
+  const routes = [...options.triggers].flatMap(([name, fn]) => routeOf(name, fn));
+  const pending = new Set<Promise<unknown>>();
+  const counts = { delivered: 0, failed: 0 };
+  const log = options.log ?? ((line) => console.error(line));
+
+  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => {
+    for (const write of commit.writes) {
+      for (const route of routes) {
+        const params = matchPath(route.pattern, write.path);
+        if (!params || !firesFor(route.kind, write)) continue;
+        const event = cloudEvent(route, write, commit.commitTime, options.projectId);
+        const run = Promise.resolve()
+          .then(() => (route.fn as unknown as (event: unknown) => unknown)(event))
+          .then(
+            () => void counts.delivered++,
+            (error: unknown) => {
+              counts.failed++;
+              log(`trigger ${route.name} failed for ${write.path}: ${error instanceof Error ? error.stack : String(error)}`);
+            },
+          )
+          .finally(() => pending.delete(run));
+        pending.add(run);
+      }
+    }
+  });
+
+  return {
+    async idle() {
+      while (pending.size) await Promise.all([...pending]);
+    },
+    stats: () => ({ ...counts }),
+    stop: unsubscribe,
+  };
+}
+
+function routeOf(name: string, fn: FunctionExport): Route[] {
+  const trigger = fn.__endpoint?.eventTrigger;
+  if (!trigger?.eventType.startsWith(EVENT_PREFIX)) return [];
+  const document = trigger.eventFilterPathPatterns?.["document"] ?? trigger.eventFilters?.["document"];
+  if (!document) return [];
+  const kind = trigger.eventType.slice(EVENT_PREFIX.length).split(".")[0] as string;
+  return [{ name, fn, kind, pattern: document.split("/") }];
+}
+
+function firesFor(kind: string, write: FirestoreWrite): boolean {
+  switch (kind) {
+    case "written":
+      return true;
+    case "created":
+      return !write.before && !!write.after;
+    case "updated":
+      return !!write.before && !!write.after;
+    case "deleted":
+      return !!write.before && !write.after;
+    default:
+      return false;
+  }
+}
+
+/** Matches `users/{uid}/progress/{courseId}` (and `{rest=**}` for any remaining segments) against a document path. */
+export function matchPath(pattern: string[], path: string): Record<string, string> | undefined {
+  const segments = path.split("/");
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const part = pattern[i] as string;
+    const wildcard = /^\{([^=}]+)(=\*\*)?\}$/.exec(part);
+    if (wildcard?.[2]) {
+      if (i !== pattern.length - 1 || segments.length <= i) return undefined;
+      params[wildcard[1] as string] = segments.slice(i).join("/");
+      return params;
+    }
+    const segment = segments[i];
+    if (segment === undefined) return undefined;
+    if (wildcard) params[wildcard[1] as string] = segment;
+    else if (part !== segment) return undefined;
+  }
+  return segments.length === pattern.length ? params : undefined;
+}
+
+function cloudEvent(route: Route, write: FirestoreWrite, time: string, projectId: string) {
+  const trigger = route.fn.__endpoint?.eventTrigger;
+  return {
+    specversion: "1.0",
+    id: randomUUID(),
+    source: `//firestore.googleapis.com/projects/${projectId}/databases/(default)`,
+    type: trigger?.eventType,
+    time,
+    datacontenttype: "application/json",
+    subject: `documents/${write.path}`,
+    project: projectId,
+    location: "us-central1",
+    database: "(default)",
+    namespace: "(default)",
+    document: write.path,
+    data: {
+      ...(write.before ? { oldValue: write.before } : {}),
+      ...(write.after ? { value: write.after } : {}),
+    },
+  };
+}
