@@ -30,6 +30,12 @@ describe("callable wrapper", () => {
     await expect(echo(request({ nonsense: true }))).rejects.toMatchObject({ code: "unauthenticated" });
   });
 
+  it("when the token's uid could inject a path or a key, then permission-denied and the use case never runs", async () => {
+    for (const uid of ["a/b", "..", "a:b", "x".repeat(129)]) {
+      await expect(echo(request({ courseId: "abc" }, { uid }))).rejects.toMatchObject({ code: "permission-denied" });
+    }
+  });
+
   it("when the payload has an unknown field and a bad value, then invalid-argument names each field", async () => {
     const error = await echo(request({ courseId: "A/B", extra: 1 }, { uid: "u1" })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "invalid-argument" });

@@ -5,6 +5,7 @@
 import { HttpsError, type CallableRequest } from "firebase-functions/https";
 import type { z } from "zod";
 import { ENFORCE_APP_CHECK } from "./config.js";
+import { ID_PATTERN } from "./schemas/common.js";
 import {
   InvalidInputError,
   PermissionDeniedError,
@@ -60,6 +61,8 @@ export function callable<Schema extends z.ZodType, Out>(
 function authenticate(request: CallableRequest<unknown>, adminOnly: boolean): Caller {
   const uid = request.auth?.uid;
   if (!uid) throw new UnauthenticatedError("Sign in first");
+  // The uid names Firestore paths (users/{uid}) and Redis keys (lp:prog:{uid}:...): the same rule as every other id.
+  if (!ID_PATTERN.test(uid)) throw new PermissionDeniedError("Unsupported user id");
   const admin = request.auth?.token?.["admin"] === true;
   if (adminOnly && !admin) throw new PermissionDeniedError("Admins only");
   return { uid, admin };

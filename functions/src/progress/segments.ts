@@ -1,0 +1,35 @@
+/** Played segments (xAPI video profile style): ranges of a lecture, in seconds, that a player has played. */
+
+export type Segment = readonly [start: number, end: number];
+
+/** Sorted, overlapping and touching ranges merged, empty ranges dropped: the canonical stored form. */
+export function normalizeSegments(segments: Iterable<Segment>): Segment[] {
+  const sorted = [...segments].filter(([start, end]) => end > start).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of sorted) {
+    const last = merged.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+export function unionSegments(...lists: Iterable<Segment>[]): Segment[] {
+  return normalizeSegments(lists.flatMap((list) => [...list]));
+}
+
+/** Fraction (0..1) of [0, duration] covered by the segments; 0 when the duration is unknown. */
+export function coverageOf(segments: Iterable<Segment>, duration: number | undefined): number {
+  if (!duration || duration <= 0) return 0;
+  let covered = 0;
+  for (const [start, end] of normalizeSegments(segments)) {
+    covered += Math.max(0, Math.min(end, duration) - Math.max(start, 0));
+  }
+  return Math.min(1, covered / duration);
+}
+
+/** Course completion in percent, one decimal: completed lectures over the course's lectures. */
+export function completionPercentage(completed: number, totalLectures: number): number {
+  if (totalLectures <= 0) return 0;
+  return Math.min(100, Math.round((completed / totalLectures) * 1000) / 10);
+}
