@@ -1,0 +1,158 @@
+import http from "node:http";
+import type net from "node:net";
+import { ReplyError } from "./reply.ts";
+import type { Backend, Command, Reply } from "./reply.ts";
+
+export type RedisFault = false | "refuse" | "timeout" | "error";
+
+/** Upstash answers 401 with this body for a missing or wrong token (the client surfaces `UpstashError: Unauthorized`). */
+const UNAUTHORIZED = { error: "Unauthorized" };
+/** Upstash REST: 10 MB per request (upstash.com/docs/redis/overall/billing, PRICES.md [13]). */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+type JsonReply = string | number | null | JsonReply[];
+type Item = { result: JsonReply } | { error: string };
+
+/**
+ * Upstash-Encoding: base64 answers every string reply base64-encoded, recursively inside arrays, except
+ * the status "OK" (@upstash/redis decodes every other string; see its `decode` in pkg/http.ts).
+ */
+function toJson(reply: Reply, base64: boolean): JsonReply {
+  if (reply === null || typeof reply === "number") return reply;
+  if (Array.isArray(reply)) return reply.map((r) => toJson(r, base64));
+  if (reply instanceof ReplyError) return reply.message;
+  if (typeof reply === "string") return base64 && reply !== "OK" ? Buffer.from(reply).toString("base64") : reply;
+  return base64 ? reply.toString("base64") : reply.toString("utf8");
+}
+
+const item = (reply: Reply, base64: boolean): Item =>
+  reply instanceof ReplyError ? { error: reply.message } : { result: toJson(reply, base64) };
+
+/** JSON arguments become the bytes Redis receives: strings as UTF-8, numbers and booleans as text. */
+function toCommand(value: unknown): Command | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const command: Command = [];
+  for (const arg of value) {
+    if (typeof arg === "string") command.push(Buffer.from(arg, "utf8"));
+    else if (typeof arg === "number" || typeof arg === "boolean") command.push(Buffer.from(String(arg)));
+    else return undefined;
+  }
+  return command;
+}
+
+export interface BridgeOptions {
+  port: number;
+  token: string;
+  backend: Backend;
+  billed: (name: string, n: number) => void;
+}
+
+export interface Bridge {
+  url: string;
+  fault(mode: RedisFault): void;
+  close(): Promise<void>;
+}
+
+/** The Upstash REST API on node:http: `/`, `/pipeline`, `/multi-exec` and the `/cmd/arg/...` path form. */
+export async function startBridge({ port, token, backend, billed }: BridgeOptions): Promise<Bridge> {
+  let fault: RedisFault = false;
+  let syncToken = 0;
+  const held = new Set<http.ServerResponse>();
+
+  const send = (res: http.ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      // read-your-writes: one node is always consistent, but the client expects a token back
+      "upstash-sync-token": String(++syncToken),
+    });
+    res.end(text);
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://bridge");
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    if ((bearer ?? url.searchParams.get("_token")) !== token) return send(res, 401, UNAUTHORIZED);
+    const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
+    const route = url.pathname.replace(/\/+$/, "");
+
+    if (route === "" || route === "/pipeline" || route === "/multi-exec") {
+      if (req.method !== "POST") return send(res, 405, { error: "Method Not Allowed" });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString("utf8"));
+      } catch {
+        return send(res, 400, { error: "ERR failed to parse command" });
+      }
+      if (route === "") {
+        const command = toCommand(parsed);
+        if (!command) return send(res, 400, { error: "ERR failed to parse command" });
+        const [reply] = (await backend.run([command], false, billed)) as Reply[];
+        return reply instanceof ReplyError ? send(res, 400, { error: reply.message }) : send(res, 200, { result: toJson(reply ?? null, base64) });
+      }
+      const commands = Array.isArray(parsed) ? parsed.map(toCommand) : [];
+      if (!commands.length || commands.some((c) => !c)) return send(res, 400, { error: "ERR failed to parse pipeline request" });
+      const replies = await backend.run(commands as Command[], route === "/multi-exec", billed);
+      if (replies instanceof ReplyError) return send(res, 400, { error: replies.message });
+      return send(res, 200, replies.map((r) => item(r, base64)));
+    }
+
+    // Path form: /set/foo/bar?EX=100, a POST body appended as the last argument before the query ones.
+    if (!["GET", "POST", "PUT", "HEAD"].includes(req.method ?? "")) return send(res, 405, { error: "Method Not Allowed" });
+    const command: Command = route.split("/").slice(1).map((s) => Buffer.from(decodeURIComponent(s), "utf8"));
+    if (body.length) command.push(body);
+    for (const [name, value] of url.searchParams) {
+      if (name === "_token") continue;
+      command.push(Buffer.from(name));
+      if (value) command.push(Buffer.from(value));
+    }
+    const [reply] = (await backend.run([command], false, billed)) as Reply[];
+    return reply instanceof ReplyError ? send(res, 400, { error: reply.message }) : send(res, 200, { result: toJson(reply ?? null, base64) });
+  };
+
+  const server = http.createServer((req, res) => {
+    if (fault === "refuse") return void req.socket.destroy();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (fault === "timeout") {
+        held.add(res);
+        return void res.on("close", () => held.delete(res));
+      }
+      if (fault === "error") return send(res, 503, { error: "Service Unavailable" });
+      if (size > MAX_REQUEST_BYTES) return send(res, 400, { error: "ERR max request size exceeded" });
+      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+        // the backend went away (redis-server died): answer as Upstash does when it cannot reach the node
+        if (!res.headersSent) send(res, 500, { error: `ERR ${error instanceof Error ? error.message : String(error)}` });
+      });
+    });
+  });
+  server.on("connection", (socket: net.Socket) => {
+    if (fault === "refuse") socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const { port: bound } = server.address() as net.AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    fault(mode) {
+      fault = mode;
+      if (mode === "refuse") server.closeAllConnections();
+    },
+    async close() {
+      for (const res of held) res.destroy();
+      held.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
