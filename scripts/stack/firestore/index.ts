@@ -1,0 +1,77 @@
+/**
+ * The local Firestore stand-in: `@firestore-emulator/server` 0.3.15 (a Node gRPC emulator) with its gaps closed so
+ * firebase-admin behaves as against real Firestore.
+ *
+ * Why a wrapper and not patch-package: the gaps sit in the package's write path (one write applied as several
+ * partial sets, transforms by top-level name only, no staging), its query engine and its transaction stubs, so a
+ * patch would rewrite most of FirestoreState. Instead we keep what works — the gRPC service definition, the proto
+ * classes and Listen (onSnapshot) — and replace the read/write RPCs by subclassing its service (service.ts) over
+ * our own document store (store.ts), with one module per concern: apply-write.ts and transforms.ts (writes),
+ * transactions.ts (locks), query.ts (queries), listen.ts (the package's Listen over our store).
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
+import { ListenState } from "./listen.ts";
+import { LocalFirestoreService } from "./service.ts";
+import { DocumentStore, type FirestoreCommit, type StoreStats } from "./store.ts";
+import { Transactions } from "./transactions.ts";
+
+export type { FirestoreCommit, FirestoreWrite } from "./store.ts";
+export type { RestDocument, RestValue, RestFields } from "./values.ts";
+
+export interface LocalFirestore {
+  /** "127.0.0.1:PORT", for FIRESTORE_EMULATOR_HOST. */
+  host: string;
+  port: number;
+  projectId: string;
+  /** Called once per committed Commit (or BatchWrite write) with every document it changed, after it is applied. */
+  onCommit(listener: (commit: FirestoreCommit) => void): () => void;
+  /** Since start or resetStats(): document writes committed, commits, documents returned by reads. */
+  stats(): StoreStats;
+  resetStats(): void;
+  /** Drops every document (tests, reseeding). */
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+export interface StartFirestoreOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default "demo-learnpulse" */
+  projectId?: string;
+}
+
+export async function startFirestore(options: StartFirestoreOptions = {}): Promise<LocalFirestore> {
+  const projectId = options.projectId ?? "demo-learnpulse";
+  const store = new DocumentStore();
+  const transactions = new Transactions();
+  const server = new Server();
+  server.addService(FirestoreServiceV1Impl.definition, new LocalFirestoreService(new ListenState(store), store, transactions));
+  // Loopback only: the package's start() listens on every interface.
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    projectId,
+    onCommit: (listener) => store.onCommit(listener),
+    stats: () => ({ ...store.stats }),
+    resetStats: () => Object.assign(store.stats, { writes: 0, commits: 0, reads: 0 }),
+    clear: () => store.clear(),
+    stop: async () => {
+      transactions.close();
+      // Open Listen streams never end by themselves, so a graceful shutdown is bounded.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 1000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

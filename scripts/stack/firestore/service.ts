@@ -1,0 +1,211 @@
+/**
+ * The gRPC Firestore service: the package's implementation, with every read and write RPC replaced by ours over
+ * DocumentStore. Listen stays the package's (it reads through ListenState, see listen.ts).
+ */
+import {
+  BatchGetDocumentsResponse,
+  BatchWriteResponse,
+  BeginTransactionResponse,
+  CommitResponse,
+  ListCollectionIdsResponse,
+  RunAggregationQueryResponse,
+  RunQueryResponse,
+  type BatchGetDocumentsRequest,
+  type BatchWriteRequest,
+  type BeginTransactionRequest,
+  type CommitRequest,
+  type ListCollectionIdsRequest,
+  type RollbackRequest,
+  type RunAggregationQueryRequest,
+  type RunQueryRequest,
+} from "@firestore-emulator/proto/dist/google/firestore/v1/firestore.js";
+import type { TransactionOptions } from "@firestore-emulator/proto/dist/google/firestore/v1/common.js";
+import { Empty } from "@firestore-emulator/proto/dist/google/protobuf/empty.js";
+import type { FirestoreState } from "@firestore-emulator/server";
+import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
+import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { aggregate } from "./aggregate.ts";
+import { FirestoreError } from "./apply-write.ts";
+import { projectFields } from "./field-paths.ts";
+import { runQuery } from "./query.ts";
+import type { DocumentStore } from "./store.ts";
+import type { Transaction, Transactions } from "./transactions.ts";
+import { isoToTimestamp, toProtoDocument } from "./values.ts";
+
+interface TransactionalRead {
+  has_transaction: boolean;
+  transaction: Uint8Array;
+  has_new_transaction: boolean;
+  new_transaction: TransactionOptions;
+}
+
+export class LocalFirestoreService extends FirestoreServiceV1Impl {
+  #store: DocumentStore;
+  #txs: Transactions;
+
+  constructor(listenState: FirestoreState, store: DocumentStore, txs: Transactions) {
+    super(listenState);
+    this.#store = store;
+    this.#txs = txs;
+  }
+
+  override BatchGetDocuments(call: ServerWritableStream<BatchGetDocumentsRequest, BatchGetDocumentsResponse>): void {
+    void streamed(call, async () => {
+      const { tx, newId } = this.#transactionFor(call.request);
+      if (newId) call.write(BatchGetDocumentsResponse.fromObject({ transaction: newId }));
+      const names = call.request.documents;
+      if (tx) await this.#txs.lock(tx, names);
+      const readTime = isoToTimestamp(this.#store.nextCommitTime());
+      for (const name of names) {
+        const doc = this.#store.get(name);
+        if (tx) this.#txs.recordRead(tx, name, doc);
+        if (!doc) {
+          call.write(BatchGetDocumentsResponse.fromObject({ missing: name, read_time: readTime }));
+          continue;
+        }
+        this.#store.stats.reads++;
+        const shown = call.request.has_mask ? { ...doc, fields: projectFields(doc.fields, call.request.mask.field_paths) } : doc;
+        call.write(BatchGetDocumentsResponse.fromObject({ found: toProtoDocument(shown), read_time: readTime }));
+      }
+    });
+  }
+
+  override RunQuery(call: ServerWritableStream<RunQueryRequest, RunQueryResponse>): void {
+    void streamed(call, async () => {
+      const { tx, newId } = this.#transactionFor(call.request);
+      const { parent, structured_query: query } = call.request;
+      const docs = tx ? await this.#lockedQuery(tx, () => runQuery(this.#store, parent, query)) : runQuery(this.#store, parent, query);
+      const readTime = isoToTimestamp(this.#store.nextCommitTime());
+      const transaction = newId ? { transaction: newId } : {};
+      this.#store.stats.reads += docs.length;
+      docs.forEach((doc, i) => {
+        const first = i === 0 ? transaction : {};
+        call.write(RunQueryResponse.fromObject({ ...first, document: toProtoDocument(doc), read_time: readTime }));
+      });
+      call.write(RunQueryResponse.fromObject({ ...(docs.length ? {} : transaction), read_time: readTime, done: true }));
+    });
+  }
+
+  override RunAggregationQuery(call: ServerWritableStream<RunAggregationQueryRequest, RunAggregationQueryResponse>): void {
+    void streamed(call, async () => {
+      const { tx, newId } = this.#transactionFor(call.request);
+      const { parent, structured_aggregation_query: aggregation } = call.request;
+      const run = () => runQuery(this.#store, parent, aggregation.structured_query);
+      const docs = tx ? await this.#lockedQuery(tx, run) : run();
+      // Firestore bills an aggregation as one read per 1000 index entries, at least one.
+      this.#store.stats.reads += Math.max(1, Math.ceil(docs.length / 1000));
+      call.write(
+        RunAggregationQueryResponse.fromObject({
+          ...(newId ? { transaction: newId } : {}),
+          result: { aggregate_fields: aggregate(docs, aggregation.aggregations) },
+          read_time: isoToTimestamp(this.#store.nextCommitTime()),
+        }),
+      );
+    });
+  }
+
+  override BeginTransaction(
+    call: ServerUnaryCall<BeginTransactionRequest, BeginTransactionResponse>,
+    callback: sendUnaryData<BeginTransactionResponse>,
+  ): void {
+    const options = call.request.options;
+    const { id } = this.#txs.begin(options.has_read_only, options.read_write?.retry_transaction);
+    callback(null, BeginTransactionResponse.fromObject({ transaction: id }));
+  }
+
+  override Commit(call: ServerUnaryCall<CommitRequest, CommitResponse>, callback: sendUnaryData<CommitResponse>): void {
+    const { transaction, writes } = call.request;
+    unary(callback, () => {
+      const tx = transaction.length ? this.#txs.get(transaction) : undefined;
+      try {
+        if (tx) this.#txs.validate(tx, (name) => this.#store.get(name));
+        const outcome = this.#store.commit(writes);
+        return CommitResponse.fromObject({ commit_time: isoToTimestamp(outcome.commitTime), write_results: outcome.writeResults });
+      } finally {
+        if (tx) this.#txs.finish(tx.id);
+      }
+    });
+  }
+
+  override Rollback(call: ServerUnaryCall<RollbackRequest, Empty>, callback: sendUnaryData<Empty>): void {
+    this.#txs.finish(Buffer.from(call.request.transaction).toString("hex"));
+    callback(null, Empty.fromObject({}));
+  }
+
+  /** Non-atomic: each write commits on its own and reports its own status (BulkWriter). */
+  override BatchWrite(call: ServerUnaryCall<BatchWriteRequest, BatchWriteResponse>, callback: sendUnaryData<BatchWriteResponse>): void {
+    const results = call.request.writes.map((write) => {
+      try {
+        const [result] = this.#store.commit([write]).writeResults;
+        return { result: result ?? { transform_results: [] }, status: { code: status.OK } };
+      } catch (error) {
+        const { code, details } = toStatus(error);
+        return { result: { transform_results: [] }, status: { code, message: details } };
+      }
+    });
+    callback(
+      null,
+      BatchWriteResponse.fromObject({ write_results: results.map((r) => r.result), status: results.map((r) => r.status) }),
+    );
+  }
+
+  /** Collections directly under `parent` that hold a document at any depth. */
+  override ListCollectionIds(
+    call: ServerUnaryCall<ListCollectionIdsRequest, ListCollectionIdsResponse>,
+    callback: sendUnaryData<ListCollectionIdsResponse>,
+  ): void {
+    const prefix = `${call.request.parent}/`;
+    const ids = new Set<string>();
+    for (const collection of this.#store.collectionNames()) {
+      if (collection.startsWith(prefix)) ids.add(collection.slice(prefix.length).split("/")[0] ?? "");
+    }
+    callback(null, ListCollectionIdsResponse.fromObject({ collection_ids: [...ids].sort() }));
+  }
+
+  #transactionFor(request: TransactionalRead): { tx?: Transaction; newId?: Uint8Array } {
+    if (request.has_new_transaction) {
+      const options = request.new_transaction;
+      const { tx, id } = this.#txs.begin(options.has_read_only, options.read_write?.retry_transaction);
+      return { tx, newId: id };
+    }
+    return request.has_transaction ? { tx: this.#txs.get(request.transaction) } : {};
+  }
+
+  /** Locks the result documents, re-running until the result is stable, and remembers the query for commit. */
+  async #lockedQuery<T extends { name: string; updateTime: string }>(tx: Transaction, run: () => T[]): Promise<T[]> {
+    const signature = (docs: T[]) => docs.map((d) => `${d.name}@${d.updateTime}`).join("\n");
+    let docs = run();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.#txs.lock(tx, docs.map((d) => d.name));
+      const again = run();
+      if (signature(again) === signature(docs)) break;
+      docs = again;
+    }
+    for (const doc of docs) this.#txs.recordRead(tx, doc.name, this.#store.get(doc.name));
+    this.#txs.recordQuery(tx, () => signature(run()));
+    return docs;
+  }
+}
+
+function toStatus(error: unknown): { code: status; details: string } {
+  if (error instanceof FirestoreError) return { code: error.code, details: error.message };
+  console.error("firestore stand-in: unexpected error", error);
+  return { code: status.INTERNAL, details: error instanceof Error ? error.message : String(error) };
+}
+
+function unary<T>(callback: sendUnaryData<T>, handle: () => T): void {
+  try {
+    callback(null, handle());
+  } catch (error) {
+    callback(toStatus(error), null);
+  }
+}
+
+async function streamed(call: ServerWritableStream<unknown, unknown>, handle: () => Promise<void>): Promise<void> {
+  try {
+    await handle();
+    call.end();
+  } catch (error) {
+    call.emit("error", toStatus(error));
+  }
+}
