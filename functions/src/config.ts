@@ -29,3 +29,29 @@ export const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", {
 
 /** The secrets each group of functions needs, so a function is bound only to what it uses. */
 export const REDIS_SECRETS = [UPSTASH_REDIS_REST_TOKEN];
+
+/**
+ * Fraction of a lecture's duration that its played segments must cover for the lecture to be completed.
+ * A string param (firebase-functions has no float param); read through completionThreshold().
+ * @default "0.9"
+ */
+export const COMPLETION_THRESHOLD = defineString("COMPLETION_THRESHOLD", {
+  description: "Coverage (0 < x <= 1) of a lecture's duration at which the flush completes the lecture.",
+  default: "0.9",
+});
+
+export const DEFAULT_COMPLETION_THRESHOLD = 0.9;
+
+/** The completion threshold; an unparsable or out-of-range value falls back to the default rather than completing everything. */
+export function completionThreshold(): number {
+  const value = Number(COMPLETION_THRESHOLD.value());
+  return value > 0 && value <= 1 ? value : DEFAULT_COMPLETION_THRESHOLD;
+}
+
+/**
+ * The flush schedule (App Engine syntax or crontab), also the length of a flush window.
+ * onSchedule needs it as a literal when the code loads, so — unlike params, which are read at run time — it is
+ * read from the environment at load: set it in `functions/.env` (which `firebase deploy` loads) to change it.
+ * @default "every 5 minutes"
+ */
+export const FLUSH_SCHEDULE = process.env["FLUSH_SCHEDULE"]?.trim() || "every 5 minutes";

@@ -28,3 +28,28 @@ export function callFailed(fields: { fn: string; error: unknown }): void {
 export function unsafeTokenModeRefused(fields: { reason: string }): void {
   logger.error("security.unsafe_token_mode_refused", fields);
 }
+
+/** Upstash failed or timed out: the ping was written straight to Firestore. */
+export function pingDegraded(fields: { courseId: string; reason: string }): void {
+  logger.warn("progress.ping_degraded", fields);
+}
+
+/** Upstash failed during a read: the answer comes from Firestore alone. */
+export function readDegraded(fields: { courseId: string; reason: string }): void {
+  logger.warn("progress.read_degraded", fields);
+}
+
+/** A flush run finished. */
+export function flushDone(fields: { trigger: string; keys: number; writes: number; durationMs: number; remainingDirty: number; oldestDirtyAgeSeconds: number; failedKeys: number }): void {
+  logger.info("progress.flush_done", fields);
+}
+
+/** A scheduled flush found another flush running and left the work to it. */
+export function flushSkipped(fields: { reason: string }): void {
+  logger.info("progress.flush_skipped", fields);
+}
+
+/** The flush could not complete a lecture whose coverage passed the threshold; the key stays dirty and is retried. */
+export function completionFailed(fields: { courseId: string; lectureId: string; reason: string }): void {
+  logger.warn("progress.completion_failed", fields);
+}

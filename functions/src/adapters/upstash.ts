@@ -19,6 +19,8 @@ export function upstash(): Redis {
     retry: { retries: 1, backoff: () => 20 },
     signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
     enableTelemetry: false,
+    // Values come back as the strings Redis holds; the layout code decides what is a number (no JSON guessing).
+    automaticDeserialization: false,
     keepAlive: true,
   });
   return redis;

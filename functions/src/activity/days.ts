@@ -1,0 +1,53 @@
+/**
+ * Local days and streaks, pure. A day is the user's calendar date in their IANA time zone; a streak is a run of
+ * consecutive active local days ending at the last active day.
+ */
+
+export const DEFAULT_TIMEZONE = "UTC";
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** `YYYY-MM-DD` of an instant in a time zone (an unknown zone falls back to UTC). */
+export function localDate(timeMs: number, timezone: string = DEFAULT_TIMEZONE): string {
+  let formatter = formatters.get(timezone);
+  if (!formatter) {
+    try {
+      formatter = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" });
+    } catch {
+      return localDate(timeMs, DEFAULT_TIMEZONE);
+    }
+    formatters.set(timezone, formatter);
+  }
+  return formatter.format(timeMs); // en-CA formats as YYYY-MM-DD
+}
+
+/** The date `days` after (or before, when negative) a `YYYY-MM-DD` date. */
+export function addDays(date: string, days: number): string {
+  const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export interface StreakState {
+  currentStreak: number;
+  longestStreak: number;
+  lastActiveDate: string | null;
+  totalActiveDays: number;
+}
+
+/**
+ * Counts a newly active day that is not before the last active day (the common case: activity happens now).
+ * A day already counted changes nothing. Late days (before lastActiveDate) need the day history: see streakFromDays.
+ */
+export function withActiveDay(state: StreakState, date: string, dayIsNew: boolean): StreakState {
+  if (!dayIsNew) return state;
+  const { lastActiveDate } = state;
+  const continues = lastActiveDate !== null && addDays(lastActiveDate, 1) === date;
+  const isLater = lastActiveDate === null || date > lastActiveDate;
+  const currentStreak = isLater ? (continues ? state.currentStreak + 1 : 1) : state.currentStreak;
+  return {
+    currentStreak,
+    longestStreak: Math.max(state.longestStreak, currentStreak),
+    lastActiveDate: isLater ? date : lastActiveDate,
+    totalActiveDays: state.totalActiveDays + 1,
+  };
+}

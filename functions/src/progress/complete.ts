@@ -1,0 +1,68 @@
+/**
+ * Completing a lecture (API.md completeLecture), in one Firestore transaction: the course's completed lectures and
+ * percentage, the user's completed count, the heat-map day and the streak. Idempotent: a second completion of the
+ * same lecture changes nothing. The flush completes lectures through this same function.
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import { DEFAULT_TIMEZONE, localDate, withActiveDay } from "../activity/days.js";
+import type { FirestoreModule } from "../adapters/firestore.js";
+import { NotFoundError } from "../errors.js";
+import { UserDoc } from "../schemas/user.js";
+import { completionPercentage } from "./segments.js";
+import { coursePath, parseProgressDoc, progressData, progressPath } from "./store.js";
+
+export interface CompleteLectureResult {
+  message: "completed";
+  completionPercentage: number;
+  currentStreak: number;
+}
+
+export const activityDayPath = (uid: string, date: string) => `users/${uid}/activityDays/${date}`;
+
+export async function recordLectureCompletion(
+  kit: { db: Firestore; sdk: FirestoreModule },
+  uid: string,
+  courseId: string,
+  lectureId: string,
+  nowMs: number = Date.now(),
+): Promise<CompleteLectureResult> {
+  const { db, sdk } = kit;
+  const refs = {
+    course: db.doc(coursePath(courseId)),
+    lecture: db.doc(`${coursePath(courseId)}/lectures/${lectureId}`),
+    progress: db.doc(progressPath(uid, courseId)),
+    user: db.doc(`users/${uid}`),
+  };
+  return db.runTransaction(async (tx) => {
+    const [course, lecture, progressSnap, userSnap] = await tx.getAll(refs.course, refs.lecture, refs.progress, refs.user);
+    if (!course?.exists) throw new NotFoundError("No such course");
+    if (!lecture?.exists) throw new NotFoundError("No such lecture");
+    const progress = parseProgressDoc(progressSnap?.data());
+    const user = UserDoc.parse(userSnap?.data() ?? {});
+    if (progress.completedLectures.includes(lectureId)) {
+      return { message: "completed", completionPercentage: progress.completionPercentage, currentStreak: user.currentStreak ?? 0 };
+    }
+
+    const date = localDate(nowMs, user.timezone ?? DEFAULT_TIMEZONE);
+    const dayRef = db.doc(activityDayPath(uid, date));
+    const day = await tx.get(dayRef);
+    const totalLectures = Number(course.get("totalLectures") ?? 0);
+    const completedLectures = [...progress.completedLectures, lectureId];
+    const percentage = completionPercentage(completedLectures.length, totalLectures);
+    const streak = withActiveDay(
+      {
+        currentStreak: user.currentStreak ?? 0,
+        longestStreak: user.longestStreak ?? 0,
+        lastActiveDate: user.lastActiveDate ?? null,
+        totalActiveDays: user.totalActiveDays ?? 0,
+      },
+      date,
+      !day.exists,
+    );
+
+    tx.set(refs.progress, progressData({ ...progress, completedLectures, completionPercentage: percentage }, sdk), { merge: true });
+    tx.set(refs.user, { ...streak, totalCompletedLectures: (user.totalCompletedLectures ?? 0) + 1 }, { merge: true });
+    tx.set(dayRef, { date, count: sdk.FieldValue.increment(1) }, { merge: true });
+    return { message: "completed", completionPercentage: percentage, currentStreak: streak.currentStreak };
+  });
+}

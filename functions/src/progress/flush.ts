@@ -1,0 +1,215 @@
+/**
+ * The flush (DESIGN.md principle 4): drains the dirty sets of closed windows into Firestore without losing a ping
+ * that arrives meanwhile. Pings of the open window mark `lp:dirty:{open}` and write fields scoped by that window,
+ * which this flush neither deletes nor un-marks; a window's fields are deleted, and its keys un-marked, only after
+ * Firestore has committed them. A crash anywhere leaves the marks in place: the next run writes the keys again
+ * (at-least-once; positions are absolute and segments a union, so rewriting is harmless).
+ */
+import type { Redis } from "@upstash/redis";
+import type { ProgressDoc } from "../schemas/progress.js";
+import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey } from "./layout.js";
+import { mergeBuffered } from "./merge.js";
+import { isDrainable, windowStartMs } from "./window.js";
+
+export type FlushCache = Pick<Redis, "set" | "del" | "scan" | "sscan" | "pipeline">;
+
+export interface StoredProgress {
+  doc: ProgressDoc;
+  /** Opaque version of the stored document (its update time); undefined when it does not exist. */
+  version: unknown;
+}
+
+export interface ProgressWrite {
+  uid: string;
+  courseId: string;
+  doc: ProgressDoc;
+  /** Write only if the document is still at this version (undefined: only if it still does not exist). */
+  version: unknown;
+}
+
+/** The Firestore port of the flush: batched reads and conditional batched writes. */
+export interface FlushStore {
+  read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
+  /** Commits all writes or none of a batch; rejects when any precondition failed. Answers the commits made. */
+  write(writes: ProgressWrite[]): Promise<number>;
+}
+
+export interface FlushDeps {
+  cache: FlushCache;
+  store: FlushStore;
+  windowMs: number;
+  completionThreshold: number;
+  /** Completes a lecture exactly as completeLecture does. */
+  complete: (uid: string, courseId: string, lectureId: string) => Promise<unknown>;
+  now?: () => number;
+}
+
+export interface FlushOptions {
+  /** Also write the keys of windows that have not closed (flushNow), without un-marking them. */
+  includeOpen?: boolean;
+  /** Stop after this many keys. */
+  maxKeys?: number;
+  /** Who asked, for the report. */
+  trigger?: "schedule" | "flushNow";
+}
+
+export interface FlushResult {
+  keys: number;
+  writes: number;
+  durationMs: number;
+  remainingDirty: number;
+  oldestDirtyAgeSeconds: number;
+  failedKeys: number;
+}
+
+/** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
+export const FLUSH_PAGE_SIZE = 500;
+/** How often a page is re-read and re-written when its batch lost a precondition race or failed. */
+export const PAGE_ATTEMPTS = 3;
+/** A run stops starting pages after this long, well inside the lock and the 5-minute schedule. */
+export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
+export const FLUSH_LOCK_KEY = "lp:lock:flush";
+/** The lock outlives the time budget plus one page, so two flushes never overlap. */
+export const FLUSH_LOCK_TTL_MS = 5 * 60_000;
+/** SCAN page size when looking for dirty sets (Upstash bills each SCAN call as one command). */
+const SCAN_COUNT = 1_000;
+
+export class FlushLockedError extends Error {}
+
+export async function flushProgress(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushResult> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const token = `${startedAt}-${Math.random().toString(36).slice(2)}`;
+  const locked = await deps.cache.set(FLUSH_LOCK_KEY, token, { nx: true, px: FLUSH_LOCK_TTL_MS });
+  if (locked !== "OK") throw new FlushLockedError("Another flush is running");
+  try {
+    const totals = { keys: 0, writes: 0, failedKeys: 0 };
+    const windows = await dirtyWindows(deps.cache);
+    for (const window of windows) {
+      const drainable = isDrainable(window, now(), deps.windowMs);
+      if (!drainable && !options.includeOpen) continue;
+      await drainWindow(deps, window, drainable, options, totals, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
+      if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;
+    }
+    const remaining = await remainingDirty(deps.cache);
+    const oldest = remaining.oldestWindow === undefined ? 0 : (now() - windowStartMs(remaining.oldestWindow, deps.windowMs)) / 1000;
+    return {
+      ...totals,
+      durationMs: now() - startedAt,
+      remainingDirty: remaining.keys,
+      oldestDirtyAgeSeconds: Math.max(0, Math.round(oldest)),
+    };
+  } finally {
+    // Delete the lock only while it is certainly still ours (no Lua compare-and-delete needed); otherwise it expires.
+    if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await deps.cache.del(FLUSH_LOCK_KEY).catch(() => undefined);
+  }
+}
+
+async function drainWindow(
+  deps: FlushDeps,
+  window: number,
+  drainable: boolean,
+  options: FlushOptions,
+  totals: { keys: number; writes: number; failedKeys: number },
+  outOfTime: () => boolean,
+): Promise<void> {
+  const setKey = dirtyKey(window);
+  let cursor = "0";
+  do {
+    if (outOfTime()) return;
+    const budget = options.maxKeys === undefined ? FLUSH_PAGE_SIZE : Math.min(FLUSH_PAGE_SIZE, options.maxKeys - totals.keys);
+    if (budget <= 0) return;
+    const [next, members] = await deps.cache.sscan(setKey, cursor, { count: budget });
+    cursor = String(next);
+    const keys = [...new Set(members.map(String))];
+    if (!keys.length) continue;
+    const page = await flushPage(deps, keys, window, drainable);
+    totals.keys += keys.length;
+    totals.writes += page.writes;
+    totals.failedKeys += page.failedKeys;
+  } while (cursor !== "0");
+}
+
+/** One page: read the hashes (one pipeline) and the documents (one getAll), write (batches), then clean up. */
+async function flushPage(deps: FlushDeps, keys: string[], window: number, drainable: boolean): Promise<{ writes: number; failedKeys: number }> {
+  const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
+  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
+  const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
+
+  let written: Awaited<ReturnType<typeof writePage>> | undefined;
+  for (let attempt = 1; attempt <= PAGE_ATTEMPTS && !written; attempt++) {
+    written = await writePage(deps, valid, hashes).catch((error: unknown) => {
+      if (attempt === PAGE_ATTEMPTS) throw error;
+      return undefined;
+    });
+  }
+  if (!written) return { writes: 0, failedKeys: keys.length };
+
+  const completionsFailed = new Set<string>();
+  for (const { key, uid, courseId, lectureId } of written.completions) {
+    await deps.complete(uid, courseId, lectureId).catch(() => completionsFailed.add(key));
+  }
+  if (drainable) {
+    // Un-mark malformed keys too: nothing valid could ever be flushed from them.
+    const done = new Set(parsed.filter((entry) => !completionsFailed.has(entry.key)).map((entry) => entry.key));
+    const pipeline = deps.cache.pipeline();
+    valid.forEach(({ key }, index) => {
+      const fields = fieldsUpToWindow(hashes[index] ?? {}, window);
+      if (done.has(key) && fields.length) pipeline.hdel(key, ...fields);
+    });
+    if (done.size) pipeline.srem(dirtyKey(window), ...done);
+    if (pipeline.length()) await pipeline.exec();
+  }
+  return { writes: written.writes, failedKeys: completionsFailed.size };
+}
+
+async function writePage(
+  deps: FlushDeps,
+  valid: { key: string; ids: { uid: string; courseId: string } }[],
+  hashes: Record<string, string>[],
+): Promise<{ writes: number; completions: { key: string; uid: string; courseId: string; lectureId: string }[] }> {
+  const stored = await deps.store.read(valid.map((entry) => entry.ids));
+  const writes: ProgressWrite[] = [];
+  const completions: { key: string; uid: string; courseId: string; lectureId: string }[] = [];
+  valid.forEach(({ key, ids }, index) => {
+    const current = stored[index] as StoredProgress;
+    const merged = mergeBuffered(current.doc, decodeProgressHash(hashes[index]), deps.completionThreshold);
+    if (merged.changed) writes.push({ ...ids, doc: merged.doc, version: current.version });
+    for (const lectureId of merged.newlyCompleted) completions.push({ key, ...ids, lectureId });
+  });
+  if (writes.length) await deps.store.write(writes);
+  return { writes: writes.length, completions };
+}
+
+async function readHashes(cache: FlushCache, keys: string[]): Promise<Record<string, string>[]> {
+  const pipeline = cache.pipeline();
+  for (const key of keys) pipeline.hgetall(key);
+  const results = (await pipeline.exec()) as (Record<string, unknown> | null)[];
+  return results.map((hash) => Object.fromEntries(Object.entries(hash ?? {}).map(([field, value]) => [field, String(value)])));
+}
+
+/** Every window that has a dirty set, ascending. SCAN also finds late marks into windows drained before. */
+async function dirtyWindows(cache: FlushCache): Promise<number[]> {
+  const windows = new Set<number>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await cache.scan(cursor, { match: DIRTY_PATTERN, count: SCAN_COUNT });
+    cursor = String(next);
+    for (const key of keys) {
+      const window = parseDirtyKey(String(key));
+      if (window !== undefined) windows.add(window);
+    }
+  } while (cursor !== "0");
+  return [...windows].sort((a, b) => a - b);
+}
+
+async function remainingDirty(cache: FlushCache): Promise<{ keys: number; oldestWindow?: number }> {
+  const windows = await dirtyWindows(cache);
+  if (!windows.length) return { keys: 0 };
+  const pipeline = cache.pipeline();
+  for (const window of windows) pipeline.scard(dirtyKey(window));
+  const counts = (await pipeline.exec()) as number[];
+  const nonEmpty = windows.filter((_, index) => Number(counts[index]) > 0);
+  const keys = counts.reduce((sum, count) => sum + Number(count), 0);
+  return nonEmpty.length ? { keys, oldestWindow: nonEmpty[0] as number } : { keys };
+}

@@ -1,0 +1,121 @@
+/** Registrations of the progress capability's functions (API.md "Progress"). */
+import { onDocumentWritten } from "firebase-functions/firestore";
+import { onCall } from "firebase-functions/https";
+import { onSchedule } from "firebase-functions/scheduler";
+import { firestore, firestoreKit } from "../adapters/firestore.js";
+import { upstash } from "../adapters/upstash.js";
+import { callable } from "../callable.js";
+import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
+import { UnavailableError } from "../errors.js";
+import * as logs from "../logs.js";
+import { callableOptions, redisCallableOptions } from "../options.js";
+import {
+  CompleteLectureRequest,
+  FlushNowRequest,
+  GetCourseProgressRequest,
+  GetProgressRequest,
+  SaveProgressRequest,
+} from "../schemas/progress.js";
+import { refreshTotalLectures } from "./catalogue.js";
+import { recordLectureCompletion } from "./complete.js";
+import { FlushLockedError, flushProgress, type FlushOptions, type FlushResult } from "./flush.js";
+import { firestoreFlushStore } from "./flush-store.js";
+import type { BufferedProgress } from "./layout.js";
+import { recordPing } from "./ping.js";
+import { readCourseProgress, readProgress } from "./read.js";
+import { writeBufferedDirect } from "./store.js";
+import { windowMsOfSchedule } from "./window.js";
+
+const windowMs = windowMsOfSchedule(FLUSH_SCHEDULE);
+
+export const handleSaveProgress = callable({ name: "saveProgress", schema: SaveProgressRequest }, async (ping, caller) => {
+  await recordPing({ cache: upstash(), writeDirect, windowMs }, caller.uid, ping);
+  return { message: "synced" as const };
+});
+
+export const handleCompleteLecture = callable({ name: "completeLecture", schema: CompleteLectureRequest }, async (input, caller) =>
+  recordLectureCompletion(await firestoreKit(), caller.uid, input.courseId, input.lectureId),
+);
+
+export const handleGetProgress = callable({ name: "getProgress", schema: GetProgressRequest }, async (input, caller) =>
+  readProgress(await firestore(), upstash(), caller.uid, input.courseId),
+);
+
+export const handleGetCourseProgress = callable({ name: "getCourseProgress", schema: GetCourseProgressRequest }, async (_input, caller) =>
+  readCourseProgress(await firestore(), caller.uid),
+);
+
+/** How long flushNow waits for a running flush to finish before answering `unavailable`. */
+const FLUSH_NOW_WAIT_MS = 60_000;
+
+export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowRequest, admin: true }, async (input) => {
+  const deadline = Date.now() + FLUSH_NOW_WAIT_MS;
+  for (;;) {
+    try {
+      const result = await runFlush({ includeOpen: true, trigger: "flushNow", ...(input.maxKeys ? { maxKeys: input.maxKeys } : {}) });
+      return { keys: result.keys, writes: result.writes, durationMs: result.durationMs, remainingDirty: result.remainingDirty };
+    } catch (error) {
+      if (!(error instanceof FlushLockedError)) throw error;
+      if (Date.now() > deadline) throw new UnavailableError("A flush is running; try again shortly");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+});
+
+export async function runScheduledFlush(): Promise<void> {
+  try {
+    await runFlush({ trigger: "schedule" });
+  } catch (error) {
+    if (!(error instanceof FlushLockedError)) throw error;
+    logs.flushSkipped({ reason: "locked" });
+  }
+}
+
+async function runFlush(options: FlushOptions): Promise<FlushResult> {
+  const kit = await firestoreKit();
+  const result = await flushProgress(
+    {
+      cache: upstash(),
+      store: firestoreFlushStore(kit),
+      windowMs,
+      completionThreshold: completionThreshold(),
+      complete: (uid, courseId, lectureId) =>
+        recordLectureCompletion(kit, uid, courseId, lectureId).catch((error: unknown) => {
+          logs.completionFailed({ courseId, lectureId, reason: error instanceof Error ? error.name : "unknown" });
+          throw error;
+        }),
+    },
+    options,
+  );
+  const report = { ...result, trigger: options.trigger ?? "schedule" };
+  await kit.db.doc("_sync/writeBehind").set({ lastFlush: { ...report, at: kit.sdk.FieldValue.serverTimestamp() } }, { merge: true });
+  logs.flushDone(report);
+  return result;
+}
+
+async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress): Promise<void> {
+  const kit = await firestoreKit();
+  const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold());
+  for (const lectureId of completed) await recordLectureCompletion(kit, uid, courseId, lectureId);
+}
+
+export const saveProgress = onCall(redisCallableOptions, handleSaveProgress);
+export const completeLecture = onCall(callableOptions, handleCompleteLecture);
+export const getProgress = onCall(redisCallableOptions, handleGetProgress);
+export const getCourseProgress = onCall(callableOptions, handleGetCourseProgress);
+export const flushNow = onCall({ ...redisCallableOptions, timeoutSeconds: 300 }, handleFlushNow);
+
+export const flushProgressSchedule = onSchedule(
+  // One run at a time is the lock's job; Cloud Scheduler retries are off because the next run redoes the work.
+  { schedule: FLUSH_SCHEDULE, region: REGION, secrets: REDIS_SECRETS, timeoutSeconds: 540, retryCount: 0, memory: "512MiB" },
+  runScheduledFlush,
+);
+
+export const countLectures = onDocumentWritten(
+  { document: "courses/{courseId}/lectures/{lectureId}", region: REGION, secrets: REDIS_SECRETS },
+  async (event) => {
+    const change = event.data;
+    if (!change || change.before.exists === change.after.exists) return; // an edit: the count is unchanged
+    await refreshTotalLectures(await firestore(), upstash(), event.params.courseId);
+  },
+);

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ProgressDoc } from "../schemas/progress.js";
+import { decodeProgressHash, pingFields } from "./layout.js";
+import { fromFlat, mergeBuffered, toFlat } from "./merge.js";
+
+const empty = ProgressDoc.parse({});
+const buffered = (...pings: Parameters<typeof pingFields>[]) =>
+  decodeProgressHash(Object.assign({}, ...pings.map((args) => pingFields(...args))));
+
+describe("mergeBuffered", () => {
+  it("when nothing is stored, then positions, durations, segments, coverage and the last lecture come from the buffer", () => {
+    const { doc, newlyCompleted, changed } = mergeBuffered(
+      empty,
+      buffered([1, { lectureId: "l1", position: 60, duration: 120, playedSegments: [[0, 60]], atMs: 10 }]),
+      0.9,
+    );
+    expect(doc).toMatchObject({
+      watchTimes: { l1: 60 },
+      positionAt: { l1: 10 },
+      durations: { l1: 120 },
+      segments: { l1: [0, 60] },
+      coverage: { l1: 0.5 },
+      lastWatchedLecture: "l1",
+      lastWatchedAt: 10,
+    });
+    expect(newlyCompleted).toEqual([]);
+    expect(changed).toBe(true);
+  });
+
+  it("when the stored position is newer than the buffered one, then the stored position stays", () => {
+    const stored = ProgressDoc.parse({ watchTimes: { l1: 99 }, positionAt: { l1: 500 } });
+    const { doc } = mergeBuffered(stored, buffered([1, { lectureId: "l1", position: 5, atMs: 400 }]), 0.9);
+    expect(doc.watchTimes["l1"]).toBe(99);
+  });
+
+  it("when stored and buffered segments overlap, then they are unioned and coverage passes the threshold once", () => {
+    const stored = ProgressDoc.parse({ durations: { l1: 100 }, segments: { l1: [0, 50] } });
+    const { doc, newlyCompleted } = mergeBuffered(stored, buffered([1, { lectureId: "l1", position: 95, playedSegments: [[40, 95]], atMs: 1 }]), 0.9);
+    expect(doc.segments["l1"]).toEqual([0, 95]);
+    expect(doc.coverage["l1"]).toBe(0.95);
+    expect(newlyCompleted).toEqual(["l1"]);
+
+    const again = mergeBuffered({ ...doc, completedLectures: ["l1"] }, buffered([2, { lectureId: "l1", position: 96, atMs: 2 }]), 0.9);
+    expect(again.newlyCompleted).toEqual([]);
+  });
+
+  it("when the buffer holds nothing new, then the document is unchanged", () => {
+    const first = mergeBuffered(empty, buffered([1, { lectureId: "l1", position: 3, playedSegments: [[0, 3]], atMs: 7 }]), 0.9).doc;
+    expect(mergeBuffered(first, buffered([1, { lectureId: "l1", position: 3, playedSegments: [[0, 3]], atMs: 7 }]), 0.9).changed).toBe(false);
+  });
+
+  it("when segments are flattened for Firestore and read back, then they are the same ranges", () => {
+    expect(fromFlat(toFlat([[0, 5], [9, 12]]))).toEqual([[0, 5], [9, 12]]);
+    expect(fromFlat(undefined)).toEqual([]);
+  });
+});

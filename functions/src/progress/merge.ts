@@ -1,0 +1,60 @@
+/**
+ * How buffered pings combine with the stored progress document — used by the flush, the degraded ping path and
+ * the merged read alike, so that all three agree. Pure.
+ */
+import type { ProgressDoc } from "../schemas/progress.js";
+import type { BufferedProgress } from "./layout.js";
+import { coverageOf, normalizeSegments, unionSegments, type Segment } from "./segments.js";
+
+export interface Merged {
+  doc: ProgressDoc;
+  /** Lectures whose coverage reached the threshold and that are not completed yet. */
+  newlyCompleted: string[];
+  changed: boolean;
+}
+
+/**
+ * Positions: the newer ping wins (by ping time, so a late flush never puts an older position over a degraded
+ * direct write). Segments: union with what is stored. Coverage: recomputed where the duration is known.
+ */
+export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, completionThreshold: number): Merged {
+  const doc = structuredClone(stored);
+  const newlyCompleted: string[] = [];
+  for (const [lectureId, lecture] of buffered.lectures) {
+    if (lecture.position !== undefined && lecture.positionAtMs !== undefined && lecture.positionAtMs > (doc.positionAt[lectureId] ?? -Infinity)) {
+      doc.watchTimes[lectureId] = lecture.position;
+      doc.positionAt[lectureId] = lecture.positionAtMs;
+    }
+    if (lecture.duration !== undefined) doc.durations[lectureId] = lecture.duration;
+    const segments = unionSegments(fromFlat(doc.segments[lectureId]), lecture.segments);
+    if (segments.length) doc.segments[lectureId] = toFlat(segments);
+    const duration = doc.durations[lectureId];
+    if (duration !== undefined) {
+      doc.coverage[lectureId] = roundFraction(coverageOf(segments, duration));
+      if ((doc.coverage[lectureId] ?? 0) >= completionThreshold && !doc.completedLectures.includes(lectureId)) {
+        newlyCompleted.push(lectureId);
+      }
+    }
+  }
+  if (buffered.lastLecture && buffered.lastLecture.atMs > doc.lastWatchedAt) {
+    doc.lastWatchedLecture = buffered.lastLecture.lectureId;
+    doc.lastWatchedAt = buffered.lastLecture.atMs;
+  }
+  return { doc, newlyCompleted, changed: JSON.stringify(doc) !== JSON.stringify(stored) };
+}
+
+/** Firestore cannot hold nested arrays: segments are stored flat, `[s0, e0, s1, e1, ...]`. */
+export function toFlat(segments: readonly Segment[]): number[] {
+  return segments.flatMap(([start, end]) => [start, end]);
+}
+
+export function fromFlat(flat: readonly number[] | undefined): Segment[] {
+  const segments: Segment[] = [];
+  for (let i = 0; flat && i + 1 < flat.length; i += 2) segments.push([flat[i] as number, flat[i + 1] as number]);
+  return normalizeSegments(segments);
+}
+
+/** Coverage to 4 decimals: a ratio to show, not to accumulate. */
+function roundFraction(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}

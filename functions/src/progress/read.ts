@@ -1,0 +1,78 @@
+/**
+ * The merged read (API.md getProgress): the Firestore document plus the Redis hash, so the answer reflects every
+ * acknowledged ping, flushed or not. One Firestore read and one Redis request (one more on a course-cache miss).
+ */
+import type { Redis } from "@upstash/redis";
+import type { Firestore } from "firebase-admin/firestore";
+import { NotFoundError } from "../errors.js";
+import * as logs from "../logs.js";
+import type { CourseProgressSummary, GetProgressResponse } from "../schemas/progress.js";
+import { courseKey, decodeProgressHash, progressKey, type BufferedProgress } from "./layout.js";
+import { mergeBuffered } from "./merge.js";
+import { completionPercentage } from "./segments.js";
+import { coursePath, parseProgressDoc, progressPath } from "./store.js";
+
+export type ProgressReadCache = Pick<Redis, "pipeline" | "set">;
+
+/** totalLectures is cached for 24 h (DESIGN.md); the lecture trigger refreshes it on every change. */
+export const COURSE_CACHE_TTL_SECONDS = 24 * 3600;
+
+export async function readProgress(db: Firestore, cache: ProgressReadCache, uid: string, courseId: string): Promise<GetProgressResponse> {
+  const [snapshot, { buffered, cachedTotal }] = await Promise.all([
+    db.doc(progressPath(uid, courseId)).get(),
+    readBuffer(cache, uid, courseId),
+  ]);
+  const totalLectures = cachedTotal ?? (await loadTotalLectures(db, cache, courseId));
+  // Infinity: reading never completes a lecture; that is the flush's job.
+  const { doc } = mergeBuffered(parseProgressDoc(snapshot.data()), buffered, Infinity);
+  return {
+    courseId,
+    watchTimes: doc.watchTimes,
+    coverage: doc.coverage,
+    completedLectures: doc.completedLectures,
+    lastWatchedLecture: doc.lastWatchedLecture,
+    completionPercentage: completionPercentage(doc.completedLectures.length, totalLectures),
+    totalLectures,
+  };
+}
+
+async function readBuffer(cache: ProgressReadCache, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotal?: number }> {
+  try {
+    const [hash, total] = (await cache.pipeline().hgetall(progressKey(uid, courseId)).get(courseKey(courseId)).exec()) as [
+      Record<string, unknown> | null,
+      unknown,
+    ];
+    const stringHash = Object.fromEntries(Object.entries(hash ?? {}).map(([field, value]) => [field, String(value)]));
+    const cachedTotal = total === null || total === undefined ? undefined : Number(total);
+    return { buffered: decodeProgressHash(stringHash), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
+  } catch (error) {
+    // Redis down: answer from Firestore alone rather than fail the read.
+    logs.readDegraded({ courseId, reason: error instanceof Error ? error.name : "unknown" });
+    return { buffered: decodeProgressHash({}) };
+  }
+}
+
+async function loadTotalLectures(db: Firestore, cache: ProgressReadCache, courseId: string): Promise<number> {
+  const course = await db.doc(coursePath(courseId)).get();
+  if (!course.exists) throw new NotFoundError("No such course");
+  const total = Number(course.get("totalLectures") ?? 0);
+  await cache.set(courseKey(courseId), String(total), { ex: COURSE_CACHE_TTL_SECONDS }).catch(() => undefined);
+  return total;
+}
+
+/** Every course the user has progress in (API.md getCourseProgress), from Firestore: one query. */
+export async function readCourseProgress(db: Firestore, uid: string): Promise<{ courses: CourseProgressSummary[] }> {
+  const snapshot = await db.collection(`users/${uid}/progress`).get();
+  return {
+    courses: snapshot.docs.map((doc) => {
+      const progress = parseProgressDoc(doc.data());
+      const updatedAt = doc.get("updatedAt") as { toDate(): Date } | undefined;
+      return {
+        courseId: doc.id,
+        completionPercentage: progress.completionPercentage,
+        lastWatchedLecture: progress.lastWatchedLecture,
+        updatedAt: updatedAt?.toDate().toISOString() ?? null,
+      };
+    }),
+  };
+}
