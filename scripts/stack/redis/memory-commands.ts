@@ -20,7 +20,11 @@ function addMembers(store: Store, key: Bytes, members: Bytes[]): number {
   const entry = store.typed(key, "set") ?? store.put(key, { type: "set", value: new Map(), nextSeq: 0 });
   if (entry.type !== "set") return 0;
   let added = 0;
-  for (const m of members) if (!entry.value.has(m)) entry.value.set(m, entry.nextSeq++), added++;
+  for (const m of members) {
+    if (entry.value.has(m)) continue;
+    entry.value.set(m, entry.nextSeq++);
+    added++;
+  }
   return added;
 }
 

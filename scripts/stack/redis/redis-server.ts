@@ -37,7 +37,7 @@ async function connectWhenUp(port: number, deadline: number, output: () => strin
     try {
       return await RespConnection.connect(port);
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}\n${output()}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${String(error)}\n${output()}`, { cause: error });
       await new Promise((r) => setTimeout(r, 20));
     }
   }
