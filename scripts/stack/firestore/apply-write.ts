@@ -7,7 +7,7 @@ import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/w
 import { status } from "@grpc/grpc-js";
 import { deleteAt, getAt, parseFieldPath, setAt } from "./field-paths.ts";
 import { applyTransforms } from "./transforms.ts";
-import { fromProtoFields, timestampToIso, type RestFields, type RestValue } from "./values.ts";
+import { compareTimestamps, fromProtoFields, timestampToIso, type RestFields, type RestValue } from "./values.ts";
 
 export interface StoredDoc {
   /** Full resource name: projects/P/databases/D/documents/... */
@@ -75,7 +75,7 @@ function checkPrecondition(current: StoredDoc | null, write: Write, name: string
   if (condition.has_update_time) {
     const expected = timestampToIso(condition.update_time);
     if (!current) throw new FirestoreError(status.NOT_FOUND, `No document to update: ${name}`);
-    if (current.updateTime !== expected) {
+    if (compareTimestamps(current.updateTime, expected) !== 0) {
       throw new FirestoreError(
         status.FAILED_PRECONDITION,
         `the stored version (${current.updateTime}) does not match the required base version (${expected})`,

@@ -8,6 +8,7 @@ import {
   BeginTransactionResponse,
   CommitResponse,
   ListCollectionIdsResponse,
+  ListDocumentsResponse,
   RunAggregationQueryResponse,
   RunQueryResponse,
   type BatchGetDocumentsRequest,
@@ -15,6 +16,7 @@ import {
   type BeginTransactionRequest,
   type CommitRequest,
   type ListCollectionIdsRequest,
+  type ListDocumentsRequest,
   type RollbackRequest,
   type RunAggregationQueryRequest,
   type RunQueryRequest,
@@ -30,7 +32,7 @@ import { projectFields } from "./field-paths.ts";
 import { runQuery } from "./query.ts";
 import type { DocumentStore } from "./store.ts";
 import type { Transaction, Transactions } from "./transactions.ts";
-import { isoToTimestamp, toProtoDocument } from "./values.ts";
+import { compareResourcePaths, isoToTimestamp, toProtoDocument } from "./values.ts";
 
 interface TransactionalRead {
   has_transaction: boolean;
@@ -160,6 +162,26 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
       if (collection.startsWith(prefix)) ids.add(collection.slice(prefix.length).split("/")[0] ?? "");
     }
     callback(null, ListCollectionIdsResponse.fromObject({ collection_ids: [...ids].sort() }));
+  }
+
+  /** listDocuments(): the collection's documents, with show_missing also ids that only have subcollections. */
+  override ListDocuments(
+    call: ServerUnaryCall<ListDocumentsRequest, ListDocumentsResponse>,
+    callback: sendUnaryData<ListDocumentsResponse>,
+  ): void {
+    const collection = `${call.request.parent}/${call.request.collection_id}`;
+    const documents = new Map<string, ReturnType<typeof toProtoDocument> | { name: string }>();
+    for (const doc of this.#store.inCollection(collection)) documents.set(doc.name, toProtoDocument(doc));
+    if (call.request.show_missing) {
+      for (const name of this.#store.collectionNames()) {
+        if (!name.startsWith(`${collection}/`)) continue;
+        const parent = `${collection}/${name.slice(collection.length + 1).split("/")[0]}`;
+        if (!documents.has(parent)) documents.set(parent, { name: parent });
+      }
+    }
+    this.#store.stats.reads += documents.size;
+    const sorted = [...documents.values()].sort((a, b) => compareResourcePaths(a.name, b.name));
+    callback(null, ListDocumentsResponse.fromObject({ documents: sorted }));
   }
 
   #transactionFor(request: TransactionalRead): { tx?: Transaction; newId?: Uint8Array } {

@@ -5,7 +5,7 @@
  */
 import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/write.js";
 import { applyWrite, writeTarget, type StoredDoc } from "./apply-write.ts";
-import { isoToTimestamp, timestampToIso, toProtoValue, type ProtoValueObject, type RestDocument, type RestValue } from "./values.ts";
+import { isoToTimestamp, microsToIso, toProtoValue, type ProtoValueObject, type RestDocument, type RestValue } from "./values.ts";
 
 export interface FirestoreWrite {
   /** Document path relative to the database root, e.g. "users/u1/progress/c1". */
@@ -69,7 +69,7 @@ export class DocumentStore {
   nextCommitTime(): string {
     const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     this.#lastMicros = Math.max(now, this.#lastMicros + 1);
-    return timestampToIso({ seconds: Math.floor(this.#lastMicros / 1e6), nanos: (this.#lastMicros % 1e6) * 1000 });
+    return microsToIso(this.#lastMicros);
   }
 
   /** Applies all writes or none; throws the first write's FirestoreError. */

@@ -88,6 +88,12 @@ export function timestampToIso({ seconds, nanos }: ProtoTimestamp): string {
   return `${base}.${trimmed}Z`;
 }
 
+/** Commit times always carry 6 digits, so they also order correctly as strings. */
+export function microsToIso(micros: number): string {
+  const base = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
+  return `${base}.${String(micros % 1_000_000).padStart(6, "0")}Z`;
+}
+
 export function isoToTimestamp(iso: string): ProtoTimestamp {
   const match = /^(.*?)(?:\.(\d{1,9}))?Z$/.exec(iso);
   if (!match?.[1]) throw new Error(`invalid timestamp ${iso}`);
@@ -144,10 +150,21 @@ export function compareResourcePaths(a: string, b: string): number {
   const x = a.split("/");
   const y = b.split("/");
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const c = compareBytes(Buffer.from(x[i] ?? ""), Buffer.from(y[i] ?? ""));
+    const c = compareSegments(x[i] ?? "", y[i] ?? "");
     if (c) return c;
   }
   return sign(x.length - y.length);
+}
+
+// Numeric ids ("__id123__", which recursiveDelete uses as the lowest key) sort before string ids, by number.
+const NUMERIC_ID = /^__id(-?\d+)__$/;
+
+function compareSegments(a: string, b: string): number {
+  const x = NUMERIC_ID.exec(a)?.[1];
+  const y = NUMERIC_ID.exec(b)?.[1];
+  if (x !== undefined && y !== undefined) return sign(Number(BigInt(x) - BigInt(y)));
+  if (x !== undefined || y !== undefined) return x !== undefined ? -1 : 1;
+  return compareBytes(Buffer.from(a), Buffer.from(b));
 }
 
 export function compareValues(a: RestValue, b: RestValue): number {
