@@ -2,7 +2,7 @@
  * Loads the built functions codebase (functions/lib) the way the Functions emulator does, and sorts its exports by
  * trigger kind from the `__endpoint` manifest that firebase-functions attaches to every function.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -46,13 +46,21 @@ export async function importFromFunctions<T>(specifier: string, functionsDir = F
   const [scope, name, ...rest] = specifier.startsWith("@") ? specifier.split("/") : ["", ...specifier.split("/")];
   const pkgName = scope ? `${scope}/${name}` : (name as string);
   const subpath = rest.length ? `./${rest.join("/")}` : ".";
-  const require = createRequire(join(functionsDir, "package.json"));
-  const pkgJsonPath = require.resolve(`${pkgName}/package.json`);
+  const pkgJsonPath = packageJsonOf(pkgName, createRequire(join(functionsDir, "package.json")).resolve(pkgName));
   const exportsMap = JSON.parse(readFileSync(pkgJsonPath, "utf8")).exports ?? {};
   const entry = exportsMap[subpath];
   const target = typeof entry === "string" ? entry : (entry?.import ?? entry?.default);
   if (!target) throw new Error(`${specifier}: no ESM entry in ${pkgJsonPath}`);
   return (await import(pathToFileURL(join(dirname(pkgJsonPath), target)).href)) as T;
+}
+
+/** Walks up from a resolved entry file to the package's own package.json (packages need not export it). */
+function packageJsonOf(pkgName: string, entry: string): string {
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, "package.json");
+    if (existsSync(candidate) && JSON.parse(readFileSync(candidate, "utf8")).name === pkgName) return candidate;
+  }
+  throw new Error(`${pkgName}: package.json not found above ${entry}`);
 }
 
 interface DeclaredParam {

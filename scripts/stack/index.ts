@@ -70,6 +70,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     UPSTASH_REDIS_REST_TOKEN: redis.token,
     // Local clients carry no App Check token; production keeps the param's default (true).
     ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] ?? "false",
+    // Nothing here runs on Google Cloud: stop google-auth probing the metadata server (and warning when it is absent).
+    METADATA_SERVER_DETECTION: "none",
   });
   const functions = await loadFunctions();
   await applyParamDefaults();

@@ -25,3 +25,19 @@ export function upstash(): Redis {
   });
   return redis;
 }
+
+/**
+ * A hash as Redis returns it to a client without automatic deserialization: HGETALL answers a flat
+ * `[field, value, field, value, ...]` list (or null for a missing key). Values stay strings.
+ */
+export function hashFromReply(reply: unknown): Record<string, string> {
+  if (Array.isArray(reply)) {
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+    return hash;
+  }
+  if (reply && typeof reply === "object") {
+    return Object.fromEntries(Object.entries(reply).map(([field, value]) => [field, String(value)]));
+  }
+  return {};
+}

@@ -6,6 +6,7 @@
  * (at-least-once; positions are absolute and segments a union, so rewriting is harmless).
  */
 import type { Redis } from "@upstash/redis";
+import { hashFromReply } from "../adapters/upstash.js";
 import type { ProgressDoc } from "../schemas/progress.js";
 import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
@@ -184,8 +185,7 @@ async function writePage(
 async function readHashes(cache: FlushCache, keys: string[]): Promise<Record<string, string>[]> {
   const pipeline = cache.pipeline();
   for (const key of keys) pipeline.hgetall(key);
-  const results = (await pipeline.exec()) as (Record<string, unknown> | null)[];
-  return results.map((hash) => Object.fromEntries(Object.entries(hash ?? {}).map(([field, value]) => [field, String(value)])));
+  return ((await pipeline.exec()) as unknown[]).map(hashFromReply);
 }
 
 /** Every window that has a dirty set, ascending. SCAN also finds late marks into windows drained before. */

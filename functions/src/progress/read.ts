@@ -4,6 +4,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import type { Firestore } from "firebase-admin/firestore";
+import { hashFromReply } from "../adapters/upstash.js";
 import { NotFoundError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { CourseProgressSummary, GetProgressResponse } from "../schemas/progress.js";
@@ -38,13 +39,9 @@ export async function readProgress(db: Firestore, cache: ProgressReadCache, uid:
 
 async function readBuffer(cache: ProgressReadCache, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotal?: number }> {
   try {
-    const [hash, total] = (await cache.pipeline().hgetall(progressKey(uid, courseId)).get(courseKey(courseId)).exec()) as [
-      Record<string, unknown> | null,
-      unknown,
-    ];
-    const stringHash = Object.fromEntries(Object.entries(hash ?? {}).map(([field, value]) => [field, String(value)]));
+    const [hash, total] = (await cache.pipeline().hgetall(progressKey(uid, courseId)).get(courseKey(courseId)).exec()) as [unknown, unknown];
     const cachedTotal = total === null || total === undefined ? undefined : Number(total);
-    return { buffered: decodeProgressHash(stringHash), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
+    return { buffered: decodeProgressHash(hashFromReply(hash)), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
   } catch (error) {
     // Redis down: answer from Firestore alone rather than fail the read.
     logs.readDegraded({ courseId, reason: error instanceof Error ? error.name : "unknown" });
