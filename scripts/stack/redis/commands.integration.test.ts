@@ -435,6 +435,21 @@ describe.each(BACKENDS)("$backend backend", ({ backend, available }) => {
       expect(await redis.exists(`${p}k`)).toBe(0);
     });
 
+    it("when a MULTI/EXEC command fails at run time, then the others still apply and exec rejects naming it", async () => {
+      fresh();
+      await redis.set(`${p}s`, "text");
+      const tx = redis.multi().set(`${p}a`, "1").incr(`${p}s`).set(`${p}b`, "2");
+      await expect(tx.exec()).rejects.toThrow(/Command 2 \[ incr \] failed: ERR value is not an integer/);
+      expect(await redis.exists(`${p}a`, `${p}b`)).toBe(2);
+    });
+
+    it("when FLUSHALL runs, then DBSIZE answers 0", async () => {
+      fresh();
+      await redis.set(`${p}k`, "v");
+      expect(await redis.flushall()).toBe("OK");
+      expect(await redis.dbsize()).toBe(0);
+    });
+
     it("when auto-pipelining batches concurrent commands, then each promise gets its own result", async () => {
       fresh();
       // The client batches reads and writes into separate pipelines sent concurrently (and sends HGETALL

@@ -64,9 +64,11 @@ function parseCommandStats(info: Reply): Map<string, number> {
  */
 export async function startRedisServer(binary: string): Promise<Backend> {
   const port = await freePort();
-  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  // A shell watchdog holds our stdin pipe: when this process ends, even by SIGKILL, the pipe closes and
+  // the server is killed, so no redis-server outlives the stack. stop() closes the pipe the same way.
+  const watchdog = '"$0" "$@" & pid=$!; read -r _; kill -9 "$pid"; wait "$pid"';
+  const child = spawn("/bin/sh", ["-c", watchdog, binary, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -74,11 +76,17 @@ export async function startRedisServer(binary: string): Promise<Backend> {
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const shutdown = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+    await exited;
+    clearTimeout(timer);
+  };
   let connection: RespConnection;
   try {
     connection = await connectWhenUp(port, Date.now() + 10_000, () => output);
   } catch (error) {
-    child.kill("SIGKILL");
+    await shutdown();
     throw error;
   }
 
@@ -90,7 +98,7 @@ export async function startRedisServer(binary: string): Promise<Backend> {
       const before = parseCommandStats(replies.shift() ?? null);
       const after = parseCommandStats(replies.pop() ?? null);
       for (const [name, calls] of after) {
-        const n = calls - (before.get(name) ?? 0) - (name === "INFO" ? 1 : 0);
+        const n = calls - (before.get(name) ?? 0);
         if (n > 0 && !FREE_COMMANDS.has(name)) billed(name, n);
       }
     } else {
@@ -110,8 +118,7 @@ export async function startRedisServer(binary: string): Promise<Backend> {
     run,
     async stop() {
       connection.end();
-      child.kill("SIGKILL");
-      await exited;
+      await shutdown();
     },
   };
 }
