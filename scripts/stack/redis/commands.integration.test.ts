@@ -207,6 +207,16 @@ describe.each(BACKENDS)("$backend backend", ({ backend, available }) => {
       expect(await redis.hgetall(`${p}h`)).toEqual({ n: 7, f: "1.5", s: "text", o: { deep: [1, 2] }, big: "12345678901234567890" });
     });
 
+    it("when automatic deserialization is off, then HGETALL answers a flat list and numeric-looking values stay strings", async () => {
+      fresh();
+      const raw = client(local, { responseEncoding, automaticDeserialization: false });
+      await raw.hset(`${p}h`, { id: "1e3", n: 7 });
+      await raw.set(`${p}k`, "007");
+      expect(await raw.hgetall(`${p}h`)).toEqual(["id", "1e3", "n", "7"]);
+      expect(await raw.get(`${p}k`)).toBe("007");
+      expect(await raw.hgetall(`${p}none`)).toEqual([]);
+    });
+
     it("when HGETALL reads a missing key, then it answers null", async () => {
       fresh();
       expect(await redis.hgetall(`${p}missing`)).toBeNull();
