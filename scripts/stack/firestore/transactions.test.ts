@@ -12,10 +12,12 @@ afterAll(() => t.stop());
 describe("serialisable transactions", () => {
   it("when 20 transactions increment one counter concurrently, then no update is lost", async () => {
     const ref = t.db.collection(uniqueCollection("counter")).doc("c");
+    let attempts = 0;
 
     await Promise.all(
       Array.from({ length: 20 }, () =>
         t.db.runTransaction(async (tx) => {
+          attempts++;
           const snap = await tx.get(ref);
           tx.set(ref, { n: ((snap.data()?.["n"] as number | undefined) ?? 0) + 1 });
         }),
@@ -23,6 +25,9 @@ describe("serialisable transactions", () => {
     );
 
     expect((await ref.get()).get("n")).toBe(20);
+    // Locks make contenders wait their turn, as Firestore's do for the Admin SDK, instead of failing into the
+    // SDK's retry back-off (1 s and more per retry, at most 5 attempts).
+    expect(attempts).toBe(20);
   });
 
   it("when transactions move value between two documents in opposite orders, then the total is conserved", async () => {
