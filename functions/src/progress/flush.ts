@@ -10,7 +10,7 @@ import { hashFromReply } from "../adapters/upstash.js";
 import type { ProgressDoc } from "../schemas/progress.js";
 import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
-import { isDrainable, windowStartMs } from "./window.js";
+import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
 
 export type FlushCache = Pick<Redis, "set" | "del" | "scan" | "sscan" | "pipeline">;
 
@@ -43,6 +43,8 @@ export interface FlushDeps {
   /** Completes a lecture exactly as completeLecture does. */
   complete: (uid: string, courseId: string, lectureId: string) => Promise<unknown>;
   now?: () => number;
+  /** How long after its end a window is left alone (default FLUSH_GRACE_MS). */
+  graceMs?: number;
 }
 
 export interface FlushOptions {
@@ -87,7 +89,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
     const totals = { keys: 0, writes: 0, failedKeys: 0 };
     const windows = await dirtyWindows(deps.cache);
     for (const window of windows) {
-      const drainable = isDrainable(window, now(), deps.windowMs);
+      const drainable = isDrainable(window, now(), deps.windowMs, deps.graceMs ?? FLUSH_GRACE_MS);
       if (!drainable && !options.includeOpen) continue;
       await drainWindow(deps, window, drainable, options, totals, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
       if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;

@@ -18,7 +18,7 @@ import {
 } from "../schemas/progress.js";
 import { refreshTotalLectures } from "./catalogue.js";
 import { recordLectureCompletion } from "./complete.js";
-import { FlushLockedError, flushProgress, type FlushOptions, type FlushResult } from "./flush.js";
+import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions, type FlushResult } from "./flush.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
 import { recordPing } from "./ping.js";
@@ -71,29 +71,33 @@ export async function runScheduledFlush(): Promise<void> {
   }
 }
 
+/** The flush's dependencies as production wires them. */
+export async function flushDeps(): Promise<FlushDeps> {
+  const kit = await firestoreKit();
+  return {
+    cache: upstash(),
+    store: firestoreFlushStore(kit),
+    windowMs,
+    completionThreshold: completionThreshold(),
+    complete: (uid, courseId, lectureId) =>
+      recordLectureCompletion(kit, uid, courseId, lectureId).catch((error: unknown) => {
+        logs.completionFailed({ courseId, lectureId, reason: error instanceof Error ? error.name : "unknown" });
+        throw error;
+      }),
+  };
+}
+
 async function runFlush(options: FlushOptions): Promise<FlushResult> {
   const kit = await firestoreKit();
-  const result = await flushProgress(
-    {
-      cache: upstash(),
-      store: firestoreFlushStore(kit),
-      windowMs,
-      completionThreshold: completionThreshold(),
-      complete: (uid, courseId, lectureId) =>
-        recordLectureCompletion(kit, uid, courseId, lectureId).catch((error: unknown) => {
-          logs.completionFailed({ courseId, lectureId, reason: error instanceof Error ? error.name : "unknown" });
-          throw error;
-        }),
-    },
-    options,
-  );
+  const result = await flushProgress(await flushDeps(), options);
   const report = { ...result, trigger: options.trigger ?? "schedule" };
   await kit.db.doc("_sync/writeBehind").set({ lastFlush: { ...report, at: kit.sdk.FieldValue.serverTimestamp() } }, { merge: true });
   logs.flushDone(report);
   return result;
 }
 
-async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress): Promise<void> {
+/** The degraded ping path: merge into Firestore, then complete what passed the threshold, as the flush would. */
+export async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress): Promise<void> {
   const kit = await firestoreKit();
   const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold());
   for (const lectureId of completed) await recordLectureCompletion(kit, uid, courseId, lectureId);

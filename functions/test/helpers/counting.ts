@@ -1,0 +1,65 @@
+/**
+ * Counting proxies over real clients: what a use case spends (Upstash bills every command, including each one
+ * inside a pipeline) is measured on the very client it uses, not asserted from the code.
+ */
+import { Redis } from "@upstash/redis";
+
+export interface CommandCounter {
+  total(): number;
+  byCommand(): Record<string, number>;
+  reset(): void;
+}
+
+/** Names of @upstash/redis methods that are not Redis commands. */
+const NOT_COMMANDS = new Set(["pipeline", "multi", "autoPipeline", "use", "createScript", "then", "readYourWritesSyncToken", "exec", "length"]);
+
+/** Wraps a real @upstash/redis client; every command, direct or inside a pipeline/multi, is counted once. */
+export function countingRedis<T extends object>(client: T): { client: T; counter: CommandCounter } {
+  let counts: Record<string, number> = {};
+  const count = (name: string) => void (counts[name.toUpperCase()] = (counts[name.toUpperCase()] ?? 0) + 1);
+  const wrapBatch = <B extends object>(batch: B): B =>
+    new Proxy(batch, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof property !== "string" || typeof value !== "function") return value;
+        if (NOT_COMMANDS.has(property)) return value.bind(target);
+        return (...args: unknown[]) => {
+          count(property);
+          const result = value.apply(target, args);
+          return result === target ? receiver : result; // keep chaining through the proxy
+        };
+      },
+    });
+  const proxy = new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof property !== "string" || typeof value !== "function") return value;
+      if (property === "pipeline" || property === "multi") return (...args: unknown[]) => wrapBatch(value.apply(target, args));
+      if (NOT_COMMANDS.has(property)) return value.bind(target);
+      return (...args: unknown[]) => {
+        count(property);
+        return value.apply(target, args);
+      };
+    },
+  });
+  return {
+    client: proxy,
+    counter: {
+      total: () => Object.values(counts).reduce((sum, n) => sum + n, 0),
+      byCommand: () => ({ ...counts }),
+      reset: () => void (counts = {}),
+    },
+  };
+}
+
+/** A real @upstash/redis client for the stack's bridge, configured as the product's adapter is. */
+export function stackRedis(options: { url?: string; timeoutMs?: number } = {}): Redis {
+  return new Redis({
+    url: options.url ?? (process.env["UPSTASH_REDIS_REST_URL"] as string),
+    token: process.env["UPSTASH_REDIS_REST_TOKEN"] as string,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries: 0 },
+    ...(options.timeoutMs ? { signal: () => AbortSignal.timeout(options.timeoutMs as number) } : {}),
+  });
+}
