@@ -1,11 +1,35 @@
 import { defineConfig } from "vitest/config";
 
+const stack = {
+  globalSetup: ["functions/test/global-setup.ts"],
+  setupFiles: ["functions/test/setup-env.ts"],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
-    include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts", "scripts/**/*.test.ts"],
-    globalSetup: ["functions/test/global-setup.ts"],
-    setupFiles: ["functions/test/setup-env.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      // The stand-ins' own tests start their own servers.
+      { test: { name: "stand-ins", include: ["scripts/**/*.test.ts"], testTimeout: 60_000 } },
+      {
+        test: {
+          name: "functions",
+          include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts"],
+          exclude: ["**/*.chaos.test.ts", "**/node_modules/**"],
+          ...stack,
+        },
+      },
+      // Chaos tests flush every window of the shared Redis with short windows: they run after everything else.
+      {
+        test: {
+          name: "chaos",
+          include: ["functions/test/**/*.chaos.test.ts"],
+          ...stack,
+          testTimeout: 180_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
