@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
 import { startFirestore, type LocalFirestore } from "./firestore/index.ts";
-import { applyParamDefaults, loadFunctions, type LoadedFunctions } from "./functions-module.ts";
+import { applyParamDefaults, loadFunctions, type FunctionExport, type LoadedFunctions } from "./functions-module.ts";
 import { startRedis, type LocalRedis } from "./redis/index.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { startTriggerBridge, type TriggerBridge } from "./triggers.ts";
@@ -23,6 +23,8 @@ export interface StackOptions {
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
   scheduleIntervalMs?: number;
+  /** More callables to serve beside the product's (benchmarks' baselines); called once the functions are loaded. */
+  extraCallables?: () => Promise<Map<string, FunctionExport>>;
   log?: (line: string) => void;
 }
 
@@ -89,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log,
   });
   const host = await startCallableHost({
-    callables: functions.callables,
+    callables: new Map([...functions.callables, ...((await options.extraCallables?.()) ?? [])]),
     projectId,
     region: REGION,
     port: options.functionsPort ?? 0,

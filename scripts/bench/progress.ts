@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:progress`: what the write-behind costs and how fast it is, against the local stack, each figure
+ * beside a baseline measured in the same run. Prints one JSON object on stdout; progress goes to stderr.
+ *
+ * - upstashCommandsPerPing: billed Upstash commands (counted by the REST bridge) per ping, 200 players watching
+ *   5 simulated minutes each from random starts; baselineCommandsPerPing: the same pings as HSET+SADD+EXPIRE.
+ * - firestoreOpsPerPingPath: Firestore reads+writes during those pings (the ping path alone).
+ * - firestoreWritesPerPing: Firestore writes per ping including flushes, 100 players watching a 60-minute lecture
+ *   for 30 simulated minutes with a flush after each 5-minute window closes.
+ * - pingThroughputRatio: saveProgress calls/s through the callable host ÷ calls/s of an empty callable in the
+ *   same host (median of alternating rounds).
+ * - flushSpeedup: a naive per-key flush (HGETALL, one Firestore write, SREM per key) ÷ the real flush, 10,000 keys.
+ * - getProgressP99Ms: 1,000 sequential getProgress calls through the callable host.
+ */
+import { randomUUID } from "node:crypto";
+import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
+import { importFromFunctions, type FunctionExport } from "../stack/functions-module.ts";
+import { startStack, type Stack } from "../stack/index.ts";
+import { emulatorIdToken } from "../stack/tokens.ts";
+import { median, progress, quantile, round } from "./stats.ts";
+
+// stdout carries only the result: firebase-functions logs every request through console (captured when it loads).
+console.log = console.info = console.debug = console.warn = (...args: unknown[]) => console.error(...args);
+
+const WINDOW_MS = 300_000;
+const PING_EVERY_MS = 5_000;
+
+const stack = await startStack({
+  log: progress,
+  extraCallables: async () => {
+    // The baseline: a callable that does nothing, served by the same host through the same firebase-functions.
+    const { onCall } = await importFromFunctions<{ onCall(handler: () => Promise<object>): FunctionExport }>("firebase-functions/https");
+    return new Map([["benchEmpty", onCall(async () => ({}))]]);
+  },
+});
+
+// Product modules load after the stack has set the environment they read.
+const { recordPing } = await import("../../functions/lib/progress/ping.js");
+const { flushDeps, writeDirect } = await import("../../functions/lib/progress/functions.js");
+const { flushProgress } = await import("../../functions/lib/progress/flush.js");
+const { upstash, hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
+const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
+const { dirtyKey, pingFields, progressKey, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
+const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
+const { ProgressDoc } = await import("../../functions/lib/schemas/progress.js");
+const { windowOf } = await import("../../functions/lib/progress/window.js");
+
+const redis = upstash();
+const { db } = await firestoreKit();
+await db.doc("courses/bench-course").set({ title: "bench", totalLectures: 1 });
+await db.doc("courses/bench-course/lectures/bench-lecture").set({ title: "bench", durationSec: 3600 });
+
+/** Runs tasks with at most `limit` in flight. */
+async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++] as T);
+  }));
+}
+
+const firestoreOps = (s: Stack) => {
+  const stats = s.firestore?.stats() ?? { reads: 0, writes: 0 };
+  return stats.reads + stats.writes;
+};
+
+async function commandsPerPing(): Promise<Record<string, number>> {
+  const players = 200;
+  const pingsEach = (5 * 60_000) / PING_EVERY_MS;
+  const base = (windowOf(Date.now(), WINDOW_MS) - 20) * WINDOW_MS; // simulated past, aligned on a window
+  const starts = Array.from({ length: players }, () => base + Math.floor(Math.random() * WINDOW_MS));
+  const ping = (uid: string, at: number, i: number) =>
+    recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS, now: () => at }, uid, {
+      courseId: "bench-course",
+      lectureId: "bench-lecture",
+      position: i * 5,
+      duration: 3600,
+      playedSegments: [[0, i * 5 + 5]],
+    });
+
+  await stack.redis.flushAll();
+  stack.redis.resetCommands();
+  const opsBefore = firestoreOps(stack);
+  await inParallel(starts.map((start, p) => ({ start, uid: `bench-a-${p}` })), 50, async ({ start, uid }) => {
+    for (let i = 0; i < pingsEach; i++) await ping(uid, start + i * PING_EVERY_MS, i);
+  });
+  const pings = players * pingsEach;
+  const commands = stack.redis.commands();
+  const firestoreOpsOnPingPath = firestoreOps(stack) - opsBefore;
+
+  // Baseline: the original design's ping, HSET + SADD + EXPIRE, for the same pings.
+  await stack.redis.flushAll();
+  stack.redis.resetCommands();
+  await inParallel(starts.map((_, p) => `bench-b-${p}`), 50, async (uid) => {
+    for (let i = 0; i < pingsEach; i++) {
+      const key = `bench:prog:${uid}:bench-course`;
+      await redis.pipeline().hset(key, { "bench-lecture": String(i * 5), last: "bench-lecture" }).sadd("bench:dirty", key).expire(key, 86_400).exec();
+    }
+  });
+  const baselineCommands = stack.redis.commands();
+  await stack.redis.flushAll();
+  return {
+    pings,
+    upstashCommandsPerPing: round(commands / pings),
+    baselineCommandsPerPing: round(baselineCommands / pings),
+    firestoreOpsPerPingPath: round(firestoreOpsOnPingPath / pings),
+  };
+}
+
+async function firestoreWritesPerPing(): Promise<Record<string, number>> {
+  const players = 100;
+  const sessionMs = 30 * 60_000;
+  const base = (windowOf(Date.now(), WINDOW_MS) - 40) * WINDOW_MS;
+  const starts = Array.from({ length: players }, () => base + Math.floor(Math.random() * WINDOW_MS));
+  const deps = await flushDeps();
+  const writesBefore = stack.firestore?.stats().writes ?? 0;
+  let pings = 0;
+  let flushes = 0;
+  let lastFlushedWindow = windowOf(base, WINDOW_MS) - 1;
+  for (let t = base; t <= base + WINDOW_MS + sessionMs; t += PING_EVERY_MS) {
+    const active = starts.map((start, p) => ({ start, p })).filter(({ start }) => t >= start && t < start + sessionMs);
+    await inParallel(active, 50, async ({ start, p }) => {
+      const i = Math.floor((t - start) / PING_EVERY_MS);
+      await recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS, now: () => t }, `bench-f-${p}`, {
+        courseId: "bench-course",
+        lectureId: "bench-lecture",
+        position: i * 5,
+        duration: 3600,
+        playedSegments: [[0, i * 5 + 5]],
+      });
+      pings++;
+    });
+    // The schedule: a flush once each window has closed and its grace has passed (simulated clock).
+    const closed = windowOf(t - 15_000, WINDOW_MS) - 1;
+    if (closed > lastFlushedWindow) {
+      await flushProgress({ ...deps, now: () => t });
+      lastFlushedWindow = closed;
+      flushes++;
+    }
+  }
+  await flushProgress({ ...deps, now: () => base + 2 * sessionMs });
+  flushes++;
+  const writes = (stack.firestore?.stats().writes ?? 0) - writesBefore;
+  return { pingsWithFlushes: pings, flushes, firestoreWrites: writes, firestoreWritesPerPing: round(writes / pings, 4) };
+}
+
+async function throughput(): Promise<Record<string, number>> {
+  const token = emulatorIdToken("bench-throughput");
+  const load = (name: string, body: unknown) =>
+    new Promise<{ perSecond: number; failed: number }>((resolve, reject) => {
+      const worker = new Worker(new URL("./load-worker.ts", import.meta.url), {
+        workerData: { url: stack.host.urlOf(name), token, body: JSON.stringify({ data: body }), concurrency: 16, durationMs: 2_000 },
+      });
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+  const ping = { courseId: "bench-course", lectureId: "bench-lecture", position: 10, duration: 3600, playedSegments: [[0, 10]] };
+  await load("saveProgress", ping); // warm-up
+  await load("benchEmpty", {});
+  const ratios: number[] = [];
+  const pingRates: number[] = [];
+  const emptyRates: number[] = [];
+  for (let round_ = 0; round_ < 5; round_++) {
+    const pings = await load("saveProgress", ping);
+    const empty = await load("benchEmpty", {});
+    if (pings.failed || empty.failed) throw new Error(`load failures: ${pings.failed} pings, ${empty.failed} empty`);
+    pingRates.push(pings.perSecond);
+    emptyRates.push(empty.perSecond);
+    ratios.push(pings.perSecond / empty.perSecond);
+    progress(`throughput round ${round_ + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
+  }
+  return {
+    pingThroughputRatio: round(median(ratios)),
+    pingsPerSecond: Math.round(median(pingRates)),
+    emptyCallsPerSecond: Math.round(median(emptyRates)),
+  };
+}
+
+async function seedDirtyKeys(prefix: string, keys: number, window: number): Promise<void> {
+  for (let start = 0; start < keys; start += 1_000) {
+    const pipeline = redis.pipeline();
+    for (let k = start; k < Math.min(keys, start + 1_000); k++) {
+      const key = progressKey(`${prefix}-${k}`, "bench-course");
+      for (const i of [1, 2, 3]) {
+        pipeline.hset(key, pingFields(window, { lectureId: "bench-lecture", position: i * 5, duration: 3600, playedSegments: [[0, i * 5]], atMs: window * WINDOW_MS + i }));
+      }
+      pipeline.sadd(dirtyKey(window), key);
+    }
+    await pipeline.exec();
+  }
+}
+
+async function flushSpeed(): Promise<Record<string, number>> {
+  const keys = 10_000;
+  const window = windowOf(Date.now(), WINDOW_MS) - 100;
+  await stack.redis.flushAll();
+  const run = randomUUID().slice(0, 6);
+
+  await seedDirtyKeys(`bench-naive-${run}`, keys, window);
+  progress(`naive flush of ${keys} keys...`);
+  const naiveStart = performance.now();
+  const members = (await redis.smembers(dirtyKey(window))).map(String);
+  for (const key of members) {
+    const hash = hashFromReply(await redis.hgetall(key));
+    const [, , uid, courseId] = key.split(":");
+    const { doc } = mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9);
+    await db.doc(`users/${uid}/progress/${courseId}`).set(doc);
+    await redis.srem(dirtyKey(window), key);
+  }
+  const naiveMs = performance.now() - naiveStart;
+
+  await stack.redis.flushAll();
+  await seedDirtyKeys(`bench-real-${run}`, keys, window);
+  progress(`real flush of ${keys} keys...`);
+  const realStart = performance.now();
+  const result = await flushProgress(await flushDeps());
+  const realMs = performance.now() - realStart;
+  if (result.keys !== keys || result.failedKeys) throw new Error(`flush handled ${result.keys} keys, ${result.failedKeys} failed`);
+  await stack.redis.flushAll();
+  return { flushKeys: keys, naiveFlushMs: Math.round(naiveMs), flushMs: Math.round(realMs), flushSpeedup: round(naiveMs / realMs, 2) };
+}
+
+async function readLatency(): Promise<Record<string, number>> {
+  const uid = "bench-reader";
+  const token = emulatorIdToken(uid);
+  const call = async (name: string, data: unknown) => {
+    const response = await fetch(stack.host.urlOf(name), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ data }),
+    });
+    if (!response.ok) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  await call("saveProgress", { courseId: "bench-course", lectureId: "bench-lecture", position: 30, duration: 3600, playedSegments: [[0, 30]] });
+  for (let i = 0; i < 50; i++) await call("getProgress", { courseId: "bench-course" });
+  const latencies: number[] = [];
+  for (let i = 0; i < 1_000; i++) {
+    const start = performance.now();
+    await call("getProgress", { courseId: "bench-course" });
+    latencies.push(performance.now() - start);
+  }
+  return { getProgressReads: latencies.length, getProgressP50Ms: round(median(latencies), 2), getProgressP99Ms: round(quantile(latencies, 0.99), 2) };
+}
+
+try {
+  progress("commands per ping (200 players x 5 simulated minutes)...");
+  const commands = await commandsPerPing();
+  progress("Firestore writes per ping with flushes (100 players x 30 simulated minutes)...");
+  const writes = await firestoreWritesPerPing();
+  progress("ping throughput vs an empty callable...");
+  const speed = await throughput();
+  const flush = await flushSpeed();
+  progress("getProgress latency...");
+  const reads = await readLatency();
+  const result = {
+    benchmark: "progress",
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version, redis: stack.redis.kind },
+    ...commands,
+    ...writes,
+    ...speed,
+    ...flush,
+    ...reads,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await stack.stop();
+}
