@@ -104,7 +104,8 @@ function fieldsOf(error: HttpsError): string[] | undefined {
   return Array.isArray(details) ? details.map((issue: FieldIssue) => issue.path) : undefined;
 }
 
-let unsafeTokenMode: string | null | undefined;
+/** The guard's verdict, computed once per instance (the environment does not change while it runs). */
+let unsafeTokenMode: { reason: string | null } | undefined;
 
 /**
  * firebase-functions skips ID-token verification when FIREBASE_DEBUG_MODE/FIREBASE_DEBUG_FEATURES say so, as the
@@ -112,9 +113,9 @@ let unsafeTokenMode: string | null | undefined;
  * (a Firebase convention for projects that have no cloud resources), every call is refused.
  */
 export function refuseUnsafeTokenMode(env: NodeJS.ProcessEnv = process.env): void {
-  unsafeTokenMode ??= unsafeTokenModeReason(env);
-  if (unsafeTokenMode) {
-    logs.unsafeTokenModeRefused({ reason: unsafeTokenMode });
+  unsafeTokenMode ??= { reason: unsafeTokenModeReason(env) };
+  if (unsafeTokenMode.reason) {
+    logs.unsafeTokenModeRefused({ reason: unsafeTokenMode.reason });
     throw new HttpsError("internal", "Internal error");
   }
 }

@@ -23,6 +23,8 @@ export interface StackOptions {
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
   scheduleIntervalMs?: number;
+  /** Starts the Redis stand-in (default: startRedis in this process). */
+  redis?: () => Promise<LocalRedis>;
   /** More callables to serve beside the product's (benchmarks' baselines); called once the functions are loaded. */
   extraCallables?: () => Promise<Map<string, FunctionExport>>;
   log?: (line: string) => void;
@@ -59,7 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.error(line));
   const externalFirestore = process.env["FIRESTORE_EMULATOR_HOST"];
   const firestore = externalFirestore ? undefined : await startFirestore({ port: options.firestorePort ?? 0, projectId });
-  const redis = await startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" });
+  const redis = await (options.redis?.() ?? startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" }));
 
   // Before the functions load: firebase-functions reads its debug mode once, at import.
   Object.assign(process.env, {

@@ -3,7 +3,8 @@ import { onDocumentWritten } from "firebase-functions/firestore";
 import { onCall } from "firebase-functions/https";
 import { onSchedule } from "firebase-functions/scheduler";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
-import { upstash } from "../adapters/upstash.js";
+import type { Redis } from "@upstash/redis";
+import { coalescingHset, upstash } from "../adapters/upstash.js";
 import { callable } from "../callable.js";
 import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
 import { UnavailableError } from "../errors.js";
@@ -21,15 +22,23 @@ import { recordLectureCompletion } from "./complete.js";
 import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions, type FlushResult } from "./flush.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
-import { recordPing } from "./ping.js";
+import { recordPing, type PingCache } from "./ping.js";
 import { readCourseProgress, readProgress } from "./read.js";
 import { writeBufferedDirect } from "./store.js";
 import { windowMsOfSchedule } from "./window.js";
 
 const windowMs = windowMsOfSchedule(FLUSH_SCHEDULE);
 
+let pingCache: PingCache | undefined;
+
+/** The ping's Upstash port: the instance's client, with the HSETs of concurrent pings coalesced. */
+export function pingCacheOf(client: Redis): PingCache {
+  const hset = coalescingHset(client);
+  return { hset, hdel: (...args) => client.hdel(...args), pipeline: () => client.pipeline() };
+}
+
 export const handleSaveProgress = callable({ name: "saveProgress", schema: SaveProgressRequest }, async (ping, caller) => {
-  await recordPing({ cache: upstash(), writeDirect, windowMs }, caller.uid, ping);
+  await recordPing({ cache: (pingCache ??= pingCacheOf(upstash())), writeDirect, windowMs }, caller.uid, ping);
   return { message: "synced" as const };
 });
 

@@ -9,7 +9,10 @@ import type { SaveProgressRequest } from "../schemas/progress.js";
 import { decodeProgressHash, dirtyKey, pingFields, progressKey, PROGRESS_TTL_SECONDS, type BufferedProgress } from "./layout.js";
 import { windowOf } from "./window.js";
 
-export type PingCache = Pick<Redis, "hset" | "hdel" | "pipeline">;
+/** What the ping needs of Upstash: one HSET (coalesced in production, see coalescingHset), and rarely the rest. */
+export interface PingCache extends Pick<Redis, "hdel" | "pipeline"> {
+  hset(key: string, fields: Record<string, string>): Promise<number>;
+}
 
 /** Writes buffered progress straight to Firestore (the degraded path). */
 export type DirectWriter = (uid: string, courseId: string, buffered: BufferedProgress) => Promise<unknown>;
