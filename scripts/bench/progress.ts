@@ -7,16 +7,20 @@
  * - firestoreOpsPerPingPath: Firestore reads+writes during those pings (the ping path alone).
  * - firestoreWritesPerPing: Firestore writes per ping including flushes, 100 players watching a 60-minute lecture
  *   for 30 simulated minutes with a flush after each 5-minute window closes.
- * - pingThroughputRatio: saveProgress calls/s through the callable host ÷ calls/s of an empty callable in the
- *   same host (median of alternating rounds).
+ * - pingThroughputRatio: saveProgress calls/s through the callable host ÷ calls/s of an empty callable (the same
+ *   wrapper, no work) in the same host, 80 callers at once as one function instance serves (median of alternating
+ *   rounds); the host's CPU per call beside it. The Redis stand-in and the load generator run in other processes:
+ *   in production Upstash's CPU is not the function's.
  * - flushSpeedup: a naive per-key flush (HGETALL, one Firestore write, SREM per key) ÷ the real flush, 10,000 keys.
  * - getProgressP99Ms: 1,000 sequential getProgress calls through the callable host.
  */
 import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
-import { Worker } from "node:worker_threads";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { importFromFunctions, type FunctionExport } from "../stack/functions-module.ts";
 import { startStack, type Stack } from "../stack/index.ts";
+import { startRedisInChild, type ChildRedis } from "../stack/redis/child-process.ts";
 import { emulatorIdToken } from "../stack/tokens.ts";
 import { median, progress, quantile, round } from "./stats.ts";
 
@@ -26,14 +30,19 @@ console.log = console.info = console.debug = console.warn = (...args: unknown[])
 const WINDOW_MS = 300_000;
 const PING_EVERY_MS = 5_000;
 
+let childRedis: ChildRedis | undefined;
 const stack = await startStack({
   log: progress,
+  redis: async () => (childRedis = await startRedisInChild()),
   extraCallables: async () => {
-    // The baseline: a callable that does nothing, served by the same host through the same firebase-functions.
-    const { onCall } = await importFromFunctions<{ onCall(handler: () => Promise<object>): FunctionExport }>("firebase-functions/https");
-    return new Map([["benchEmpty", onCall(async () => ({}))]]);
+    // The baseline: a callable that does nothing, through the same firebase-functions and the same product wrapper.
+    const { onCall } = await importFromFunctions<{ onCall(handler: unknown): FunctionExport }>("firebase-functions/https");
+    const { callable } = await import("../../functions/lib/callable.js");
+    const { EmptyRequest } = await import("../../functions/lib/schemas/common.js");
+    return new Map([["benchEmpty", onCall(callable({ name: "benchEmpty", schema: EmptyRequest }, async () => ({})))]]);
   },
 });
+const redisCounts = async () => (await childRedis?.refresh(), stack.redis.commands());
 
 // Product modules load after the stack has set the environment they read.
 const { recordPing } = await import("../../functions/lib/progress/ping.js");
@@ -85,7 +94,7 @@ async function commandsPerPing(): Promise<Record<string, number>> {
     for (let i = 0; i < pingsEach; i++) await ping(uid, start + i * PING_EVERY_MS, i);
   });
   const pings = players * pingsEach;
-  const commands = stack.redis.commands();
+  const commands = await redisCounts();
   const firestoreOpsOnPingPath = firestoreOps(stack) - opsBefore;
 
   // Baseline: the original design's ping, HSET + SADD + EXPIRE, for the same pings.
@@ -97,7 +106,7 @@ async function commandsPerPing(): Promise<Record<string, number>> {
       await redis.pipeline().hset(key, { "bench-lecture": String(i * 5), last: "bench-lecture" }).sadd("bench:dirty", key).expire(key, 86_400).exec();
     }
   });
-  const baselineCommands = stack.redis.commands();
+  const baselineCommands = await redisCounts();
   await stack.redis.flushAll();
   return {
     pings,
@@ -147,12 +156,16 @@ async function firestoreWritesPerPing(): Promise<Record<string, number>> {
 async function throughput(): Promise<Record<string, number>> {
   const token = emulatorIdToken("bench-throughput");
   const load = (name: string, body: unknown) =>
-    new Promise<{ perSecond: number; failed: number }>((resolve, reject) => {
-      const worker = new Worker(new URL("./load-worker.ts", import.meta.url), {
-        workerData: { url: stack.host.urlOf(name), token, body: JSON.stringify({ data: body }), concurrency: 16, durationMs: 2_000 },
+    new Promise<{ perSecond: number; failed: number; ok: number; hostCpuMicros: number }>((resolve, reject) => {
+      const cpuBefore = process.cpuUsage();
+      const generator = fork(fileURLToPath(new URL("./load-process.ts", import.meta.url)));
+      generator.once("message", (result: { perSecond: number; failed: number; ok: number }) => {
+        const cpu = process.cpuUsage(cpuBefore);
+        resolve({ ...result, hostCpuMicros: (cpu.user + cpu.system) / Math.max(1, result.ok) });
       });
-      worker.once("message", resolve);
-      worker.once("error", reject);
+      generator.once("error", reject);
+      // 80: one function instance's concurrency (functions/src/options.ts).
+      generator.send({ url: stack.host.urlOf(name), token, body: JSON.stringify({ data: body }), concurrency: 80, durationMs: 2_000 });
     });
   const ping = { courseId: "bench-course", lectureId: "bench-lecture", position: 10, duration: 3600, playedSegments: [[0, 10]] };
   await load("saveProgress", ping); // warm-up
@@ -160,12 +173,16 @@ async function throughput(): Promise<Record<string, number>> {
   const ratios: number[] = [];
   const pingRates: number[] = [];
   const emptyRates: number[] = [];
+  const pingCpu: number[] = [];
+  const emptyCpu: number[] = [];
   for (let round_ = 0; round_ < 5; round_++) {
     const pings = await load("saveProgress", ping);
     const empty = await load("benchEmpty", {});
     if (pings.failed || empty.failed) throw new Error(`load failures: ${pings.failed} pings, ${empty.failed} empty`);
     pingRates.push(pings.perSecond);
     emptyRates.push(empty.perSecond);
+    pingCpu.push(pings.hostCpuMicros);
+    emptyCpu.push(empty.hostCpuMicros);
     ratios.push(pings.perSecond / empty.perSecond);
     progress(`throughput round ${round_ + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
   }
@@ -173,6 +190,8 @@ async function throughput(): Promise<Record<string, number>> {
     pingThroughputRatio: round(median(ratios)),
     pingsPerSecond: Math.round(median(pingRates)),
     emptyCallsPerSecond: Math.round(median(emptyRates)),
+    hostCpuMicrosPerPing: round(median(pingCpu), 1),
+    hostCpuMicrosPerEmptyCall: round(median(emptyCpu), 1),
   };
 }
 
