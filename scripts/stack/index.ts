@@ -53,6 +53,8 @@ export interface StackEnv {
   LEARNPULSE_FUNCTIONS_URL: string;
   /** Control routes of the stack (stats, idle, schedules) for tests and tools. */
   LEARNPULSE_STACK_URL: string;
+  /** "stack" when this stack fires Firestore triggers; "none" with an external emulator. */
+  LEARNPULSE_TRIGGERS: "stack" | "none";
   [name: string]: string;
 }
 
@@ -117,6 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] as string,
       LEARNPULSE_FUNCTIONS_URL: host.baseUrl,
       LEARNPULSE_STACK_URL: `http://127.0.0.1:${host.port}/__stack`,
+      LEARNPULSE_TRIGGERS: firestore ? "stack" : "none",
     },
     async stop() {
       await scheduler.stop();
