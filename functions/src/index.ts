@@ -1,5 +1,5 @@
 /** Every deployed function, and nothing else (STYLE rule 1). */
-export { getStudentStats } from "./activity/functions.js";
+export { getHeatmap, getStudentStats, recordActivity } from "./activity/functions.js";
 export {
   completeLecture,
   countLectures,

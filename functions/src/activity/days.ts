@@ -51,3 +51,36 @@ export function withActiveDay(state: StreakState, date: string, dayIsNew: boolea
     totalActiveDays: state.totalActiveDays + 1,
   };
 }
+
+/**
+ * The streak after a late day (before lastActiveDate, so at most 7 days back) is counted, given the active days
+ * from some way before it up to lastActiveDate. The current streak grows only when the late day sits just before
+ * the current run, and then by the run that ends at the late day; the longest never shrinks. Exact for the current
+ * streak whatever its length, since it is computed from the stored count, not from the days read.
+ */
+export function streakAfterLateDay(state: StreakState, lateDay: string, knownDays: ReadonlySet<string>): StreakState {
+  if (state.lastActiveDate === null || lateDay >= state.lastActiveDate) return withActiveDay(state, lateDay, true);
+  const days = new Set(knownDays).add(lateDay);
+  const runStart = addDays(state.lastActiveDate, -(state.currentStreak - 1));
+  let currentStreak = state.currentStreak;
+  if (addDays(lateDay, 1) === runStart) {
+    let before = 0;
+    for (let day = lateDay; days.has(day); day = addDays(day, -1)) before++;
+    currentStreak += before;
+  }
+  let longest = Math.max(state.longestStreak, currentStreak);
+  let run = 0;
+  let previous: string | undefined;
+  for (const day of [...days].sort()) {
+    run = previous !== undefined && addDays(previous, 1) === day ? run + 1 : 1;
+    longest = Math.max(longest, run);
+    previous = day;
+  }
+  return { ...state, currentStreak, longestStreak: longest, totalActiveDays: state.totalActiveDays + 1 };
+}
+
+/** The streak a reader should see today: a run that ended before yesterday (local) is over. */
+export function liveStreak(currentStreak: number, lastActiveDate: string | null, today: string): number {
+  if (lastActiveDate === null) return 0;
+  return lastActiveDate >= addDays(today, -1) ? currentStreak : 0;
+}

@@ -4,7 +4,7 @@
  * same lecture changes nothing. The flush completes lectures through this same function.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import { DEFAULT_TIMEZONE, localDate, withActiveDay } from "../activity/days.js";
+import { readActiveDay } from "../activity/active-day.js";
 import type { FirestoreModule } from "../adapters/firestore.js";
 import { NotFoundError } from "../errors.js";
 import { UserDoc } from "../schemas/user.js";
@@ -16,8 +16,6 @@ export interface CompleteLectureResult {
   completionPercentage: number;
   currentStreak: number;
 }
-
-export const activityDayPath = (uid: string, date: string) => `users/${uid}/activityDays/${date}`;
 
 export async function recordLectureCompletion(
   kit: { db: Firestore; sdk: FirestoreModule },
@@ -43,26 +41,15 @@ export async function recordLectureCompletion(
       return { message: "completed", completionPercentage: progress.completionPercentage, currentStreak: user.currentStreak ?? 0 };
     }
 
-    const date = localDate(nowMs, user.timezone ?? DEFAULT_TIMEZONE);
-    const dayRef = db.doc(activityDayPath(uid, date));
-    const day = await tx.get(dayRef);
+    const day = await readActiveDay(kit, tx, uid, user, nowMs);
     const totalLectures = Number(course.get("totalLectures") ?? 0);
     const completedLectures = [...progress.completedLectures, lectureId];
     const percentage = completionPercentage(completedLectures.length, totalLectures);
-    const streak = withActiveDay(
-      {
-        currentStreak: user.currentStreak ?? 0,
-        longestStreak: user.longestStreak ?? 0,
-        lastActiveDate: user.lastActiveDate ?? null,
-        totalActiveDays: user.totalActiveDays ?? 0,
-      },
-      date,
-      !day.exists,
-    );
+    const streak = day.streak;
 
     tx.set(refs.progress, progressData({ ...progress, completedLectures, completionPercentage: percentage }, sdk), { merge: true });
     tx.set(refs.user, { ...streak, totalCompletedLectures: (user.totalCompletedLectures ?? 0) + 1 }, { merge: true });
-    tx.set(dayRef, { date, count: sdk.FieldValue.increment(1) }, { merge: true });
+    day.writeDay(tx);
     return { message: "completed", completionPercentage: percentage, currentStreak: streak.currentStreak };
   });
 }

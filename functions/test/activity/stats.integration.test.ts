@@ -1,6 +1,7 @@
 import type { CallableRequest } from "firebase-functions/https";
 import { describe, expect, it } from "vitest";
 import { handleGetStudentStats } from "../../src/activity/functions.js";
+import { localDate } from "../../src/activity/days.js";
 import { firestore } from "../../src/adapters/firestore.js";
 import { callFunction, uniqueId } from "../helpers/stack.js";
 
@@ -21,7 +22,7 @@ describe("getStudentStats (handler)", () => {
   it("when the user document holds stats, then it answers them from that one document", async () => {
     const uid = uniqueId("active");
     const db = await firestore();
-    const stats = { currentStreak: 2, longestStreak: 5, lastActiveDate: "2026-11-20", totalCompletedLectures: 7, totalActiveDays: 11 };
+    const stats = { currentStreak: 2, longestStreak: 5, lastActiveDate: localDate(Date.now()), totalCompletedLectures: 7, totalActiveDays: 11 };
     await db.doc(`users/${uid}`).set({ ...stats, timezone: "UTC" });
     try {
       await expect(handleGetStudentStats(asRequest(uid))).resolves.toEqual(stats);
