@@ -6,11 +6,12 @@ import { HttpsError, type CallableRequest } from "firebase-functions/https";
 import type { z } from "zod";
 import { ENFORCE_APP_CHECK } from "./config.js";
 import { ID_PATTERN } from "./schemas/common.js";
+import { parseInput } from "./validation.js";
 import {
+  DomainError,
   InvalidInputError,
   PermissionDeniedError,
   UnauthenticatedError,
-  toHttpsError,
   type FieldIssue,
 } from "./errors.js";
 import * as logs from "./logs.js";
@@ -80,23 +81,13 @@ function requireSmallBody(request: CallableRequest<unknown>): void {
   }
 }
 
-/** Parses with the strict schema; every failing field is named in the error's details. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, data: unknown): z.infer<Schema> {
-  const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  throw new InvalidInputError(toFieldIssues(parsed.error));
-}
-
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: "unknown field" }))
-      : [{ path: joinPath(issue.path), message: issue.message }],
-  );
-}
-
-function joinPath(path: readonly PropertyKey[]): string {
-  return path.map(String).join(".");
+/** Maps a domain error to the HttpsError the client sees; undefined for anything unexpected. */
+export function toHttpsError(error: unknown): HttpsError | undefined {
+  if (error instanceof HttpsError) return error;
+  if (!(error instanceof DomainError)) return undefined;
+  // API.md: `details` lists each failing field as {path, message}.
+  const details = error instanceof InvalidInputError ? error.details.issues : error.details;
+  return new HttpsError(error.code, error.message, details);
 }
 
 function fieldsOf(error: HttpsError): string[] | undefined {

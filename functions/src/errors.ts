@@ -1,8 +1,8 @@
 /**
- * Domain errors (STYLE rule 8). Use cases throw these; only the callable wrapper maps them to HttpsError.
- * Anything else that escapes a handler is unexpected: it is logged and answered `internal`, never leaked.
+ * Domain errors (STYLE rule 8). Use cases throw these; only the callable wrapper (callable.ts) maps them to
+ * HttpsError. Anything else that escapes a handler is unexpected: it is logged and answered `internal`, never leaked.
  */
-import { HttpsError, type FunctionsErrorCode } from "firebase-functions/https";
+import type { FunctionsErrorCode } from "firebase-functions/https";
 
 /** One failing field of a rejected payload, as API.md promises it in `details`. */
 export interface FieldIssue {
@@ -53,13 +53,4 @@ export class RateLimitedError extends DomainError {
 
 export class UnavailableError extends DomainError {
   readonly code = "unavailable";
-}
-
-/** Maps a domain error to the HttpsError the client sees; undefined for anything unexpected. */
-export function toHttpsError(error: unknown): HttpsError | undefined {
-  if (error instanceof HttpsError) return error;
-  if (!(error instanceof DomainError)) return undefined;
-  // API.md: `details` lists each failing field as {path, message}.
-  const details = error instanceof InvalidInputError ? error.details.issues : error.details;
-  return new HttpsError(error.code, error.message, details);
 }

@@ -1,5 +1,6 @@
 /** Every deployed function, and nothing else (STYLE rule 1). */
 export { getHeatmap, getStudentStats, recordActivity } from "./activity/functions.js";
+export { submitAnswer } from "./answers/functions.js";
 export {
   completeLecture,
   countLectures,

@@ -48,6 +48,20 @@ describe("registered functions (firebase-functions-test)", () => {
     await expect(functions.flushProgress.run({ scheduleTime: new Date().toISOString(), jobName: "smoke" } as never)).resolves.toBeUndefined();
   });
 
+  it("recordActivity records a login", async () => {
+    await expect(callAs(functions.recordActivity, { type: "login", clientEventId: "smoke" })).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it("getHeatmap answers the asked number of days", async () => {
+    expect(((await callAs(functions.getHeatmap, { days: 7 })) as { days: unknown[] }).days).toHaveLength(7);
+  });
+
+  it("submitAnswer refuses an unknown question with not-found", async () => {
+    await expect(callAs(functions.submitAnswer, { questionId: uniqueId("noq"), attemptId: "a1", answer: {}, timeSpentMs: 1 })).rejects.toMatchObject({
+      code: "not-found",
+    });
+  });
+
   it("countLectures is a Firestore trigger on courses/{courseId}/lectures/{lectureId}", () => {
     expect(functions.countLectures.__endpoint.eventTrigger).toMatchObject({
       eventType: "google.cloud.firestore.document.v1.written",

@@ -1,0 +1,13 @@
+/** Registrations of the answers capability's functions (API.md "Answers"). */
+import { onCall } from "firebase-functions/https";
+import { firestoreKit } from "../adapters/firestore.js";
+import { callable } from "../callable.js";
+import { callableOptions } from "../options.js";
+import { SubmitAnswerRequest } from "../schemas/answers.js";
+import { submitAnswer as submit } from "./submit.js";
+
+export const handleSubmitAnswer = callable({ name: "submitAnswer", schema: SubmitAnswerRequest }, async (input, caller) =>
+  submit(await firestoreKit(), caller.uid, input),
+);
+
+export const submitAnswer = onCall(callableOptions, handleSubmitAnswer);
