@@ -55,3 +55,37 @@ export function completionThreshold(): number {
  * @default "every 5 minutes"
  */
 export const FLUSH_SCHEDULE = process.env["FLUSH_SCHEDULE"]?.trim() || "every 5 minutes";
+
+/**
+ * Firestore collections whose changes stream to the sinks (collection ids; each has a trigger).
+ * @default "progress,activities,answers,competencies,activityDays,users"
+ */
+export const MIRROR_COLLECTIONS = defineString("MIRROR_COLLECTIONS", {
+  description: "Comma-separated collection ids mirrored to BigQuery, MongoDB and Cosmos.",
+  default: "progress,activities,answers,competencies,activityDays,users",
+});
+
+/** @default true */
+export const SINK_BIGQUERY_ENABLED = defineBoolean("SINK_BIGQUERY_ENABLED", { description: "Stream changes to BigQuery.", default: true });
+/** @default true */
+export const SINK_MONGO_ENABLED = defineBoolean("SINK_MONGO_ENABLED", { description: "Mirror changes into MongoDB Atlas.", default: true });
+/** @default true */
+export const SINK_COSMOS_ENABLED = defineBoolean("SINK_COSMOS_ENABLED", { description: "Mirror changes into Azure Cosmos DB (legacy shapes).", default: true });
+
+/** @default "learnpulse" */
+export const BIGQUERY_DATASET = defineString("BIGQUERY_DATASET", { description: "BigQuery dataset of the changelog tables and latest views.", default: "learnpulse" });
+
+/** MongoDB Atlas connection string (mongodb+srv://...). A secret: bound only to the sync functions. */
+export const MONGODB_URI = defineSecret("MONGODB_URI", { description: "MongoDB Atlas connection string." });
+/** @default "learnpulse" */
+export const MONGODB_DATABASE = defineString("MONGODB_DATABASE", { description: "MongoDB database of the mirror.", default: "learnpulse" });
+
+/** Cosmos DB account endpoint, e.g. https://legacy.documents.azure.com:443/ */
+export const COSMOS_ENDPOINT = defineString("COSMOS_ENDPOINT", { description: "Azure Cosmos DB account endpoint.", default: "http://127.0.0.1:8081" });
+/** Cosmos DB account key. A secret: bound only to the sync functions. */
+export const COSMOS_KEY = defineSecret("COSMOS_KEY", { description: "Azure Cosmos DB account key." });
+/** @default "learnpulse-legacy" */
+export const COSMOS_DATABASE = defineString("COSMOS_DATABASE", { description: "Cosmos DB database of the legacy containers.", default: "learnpulse-legacy" });
+
+/** The secrets of the functions that deliver to the sinks. */
+export const SINK_SECRETS = [MONGODB_URI, COSMOS_KEY];

@@ -10,3 +10,13 @@ export {
   getProgress,
   saveProgress,
 } from "./progress/functions.js";
+export {
+  mirrorActivities,
+  mirrorActivityDays,
+  mirrorAnswers,
+  mirrorCompetencies,
+  mirrorProgress,
+  mirrorUsers,
+  replayDeadLettersCallable as replayDeadLetters,
+  replayDeadLettersSchedule as replayDeadLettersScheduled,
+} from "./sync/functions.js";

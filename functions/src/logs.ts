@@ -53,3 +53,18 @@ export function flushSkipped(fields: { reason: string }): void {
 export function completionFailed(fields: { courseId: string; lectureId: string; reason: string }): void {
   logger.warn("progress.completion_failed", fields);
 }
+
+/** A sink could not take a change; it goes to the dead letters. */
+export function sinkFailed(fields: { sink: string; collection: string; eventId: string; error: unknown }): void {
+  logger.warn("sync.sink_failed", { ...fields, error: fields.error instanceof Error ? fields.error.message : String(fields.error) });
+}
+
+/** Even the dead letter could not be written: the change reaches that sink only through reconciliation. */
+export function deadLetterLost(fields: { sink: string; eventId: string; error: unknown }): void {
+  logger.error("sync.dead_letter_lost", { ...fields, error: fields.error instanceof Error ? fields.error.message : String(fields.error) });
+}
+
+/** A replay of dead letters finished. */
+export function replayDone(fields: { trigger: string; replayed: number; succeeded: number; failed: number }): void {
+  logger.info("sync.replay_done", fields);
+}

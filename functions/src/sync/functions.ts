@@ -1,0 +1,114 @@
+/** Registrations of the sync capability: a change trigger per mirrored collection and the dead-letter replay. */
+import { onDocumentWritten, type Change, type DocumentSnapshot, type FirestoreEvent } from "firebase-functions/firestore";
+import { onCall } from "firebase-functions/https";
+import { onSchedule } from "firebase-functions/scheduler";
+import { bigquery } from "../adapters/bigquery.js";
+import { cosmosContainer } from "../adapters/cosmos.js";
+import { firestoreKit } from "../adapters/firestore.js";
+import { mongo } from "../adapters/mongo.js";
+import { callable } from "../callable.js";
+import {
+  BIGQUERY_DATASET,
+  MIRROR_COLLECTIONS,
+  MONGODB_DATABASE,
+  REGION,
+  SINK_BIGQUERY_ENABLED,
+  SINK_COSMOS_ENABLED,
+  SINK_MONGO_ENABLED,
+  SINK_SECRETS,
+} from "../config.js";
+import * as logs from "../logs.js";
+import { callableOptions } from "../options.js";
+import { ReplayDeadLettersRequest } from "../schemas/sync.js";
+import { replayDeadLetters } from "./dead-letters.js";
+import { dispatch } from "./dispatch.js";
+import { buildEnvelope } from "./envelope.js";
+import { SinkStatus } from "./sink-status.js";
+import { bigquerySink } from "./sinks/bigquery.js";
+import { cosmosSink } from "./sinks/cosmos.js";
+import { mongoSink } from "./sinks/mongo.js";
+import type { Sink } from "./sinks/sink.js";
+
+/** The document pattern of each mirrored collection (a trigger each; MIRROR_COLLECTIONS switches them at run time). */
+export const MIRRORED_DOCUMENTS = {
+  users: "users/{uid}",
+  progress: "users/{uid}/progress/{courseId}",
+  activityDays: "users/{uid}/activityDays/{date}",
+  competencies: "users/{uid}/competencies/{competencyId}",
+  activities: "activities/{activityId}",
+  answers: "answers/{answerId}",
+} as const;
+
+const SINKS = {
+  bigquery: bigquerySink(bigquery, () => BIGQUERY_DATASET.value()),
+  mongo: mongoSink(mongo, () => MONGODB_DATABASE.value()),
+  cosmos: cosmosSink(cosmosContainer),
+};
+
+/** The sinks switched on by their params. */
+export function enabledSinks(): Sink[] {
+  return [
+    SINK_BIGQUERY_ENABLED.value() ? SINKS.bigquery : undefined,
+    SINK_MONGO_ENABLED.value() ? SINKS.mongo : undefined,
+    SINK_COSMOS_ENABLED.value() ? SINKS.cosmos : undefined,
+  ].filter((sink): sink is Sink => sink !== undefined);
+}
+
+export function isMirrored(collection: string): boolean {
+  return MIRROR_COLLECTIONS.value()
+    .split(",")
+    .map((name) => name.trim())
+    .includes(collection);
+}
+
+const status = new SinkStatus();
+
+export async function handleChange(event: FirestoreEvent<Change<DocumentSnapshot> | undefined, Record<string, string>>): Promise<void> {
+  const change = event.data;
+  if (!change) return;
+  const envelope = buildEnvelope({
+    eventId: event.id,
+    eventTime: event.time,
+    documentPath: event.document,
+    pathParams: event.params,
+    before: { exists: change.before.exists, data: change.before.data(), updateTime: change.before.updateTime },
+    after: { exists: change.after.exists, data: change.after.data(), updateTime: change.after.updateTime },
+  });
+  if (!isMirrored(envelope.collection)) return;
+  const kit = await firestoreKit();
+  await dispatch(kit, envelope, enabledSinks(), status);
+  await status.flush(kit);
+}
+
+/** Sync triggers: concurrency-bound by the smallest sink (MongoDB connections: adapters/mongo.ts). */
+const triggerOptions = { region: REGION, secrets: SINK_SECRETS, maxInstances: 50, memory: "512MiB", timeoutSeconds: 60, retry: false } as const;
+
+export const mirrorUsers = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.users }, handleChange);
+export const mirrorProgress = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.progress }, handleChange);
+export const mirrorActivityDays = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.activityDays }, handleChange);
+export const mirrorCompetencies = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.competencies }, handleChange);
+export const mirrorActivities = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.activities }, handleChange);
+export const mirrorAnswers = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
+
+/** Letters one scheduled replay takes at most (each is one delivery). */
+const SCHEDULED_REPLAY_LIMIT = 500;
+
+export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", schema: ReplayDeadLettersRequest, admin: true }, async (input) => {
+  const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), {
+    limit: input.limit ?? 100,
+    force: true,
+    ...(input.sink ? { sink: input.sink } : {}),
+  });
+  logs.replayDone({ trigger: "replayDeadLetters", ...result });
+  return result;
+});
+
+export const replayDeadLettersCallable = onCall({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
+
+export const replayDeadLettersSchedule = onSchedule(
+  { schedule: "every 10 minutes", region: REGION, secrets: SINK_SECRETS, timeoutSeconds: 540, retryCount: 0 },
+  async () => {
+    const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), { limit: SCHEDULED_REPLAY_LIMIT });
+    logs.replayDone({ trigger: "schedule", ...result });
+  },
+);

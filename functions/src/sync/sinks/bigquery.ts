@@ -1,0 +1,52 @@
+/**
+ * The BigQuery sink: an append-only changelog per collection with insertId = event id, and a "latest" view.
+ * Dataset, table and view are created once per instance (the promise is cached), not per event.
+ */
+import type { BigQuery, Table } from "@google-cloud/bigquery";
+import type { ChangeEnvelope } from "../envelope.js";
+import { CHANGELOG_SCHEMA, changelogRow, changelogTable, latestView, latestViewSql } from "../mappers/bigquery.js";
+import { outcomeOf, type Sink } from "./sink.js";
+
+export function bigquerySink(client: () => Promise<BigQuery>, datasetId: () => string): Sink {
+  const tables = new Map<string, Promise<Table>>();
+
+  const tableFor = (collection: string): Promise<Table> => {
+    let table = tables.get(collection);
+    if (!table) {
+      table = ensureTable(client, datasetId(), collection).catch((error: unknown) => {
+        tables.delete(collection);
+        throw error;
+      });
+      tables.set(collection, table);
+    }
+    return table;
+  };
+
+  return {
+    name: "bigquery",
+    deliver: (envelope: ChangeEnvelope) =>
+      outcomeOf(async () => {
+        const bq = await client();
+        const table = await tableFor(envelope.collection);
+        // raw: the row already carries its insertId; rows in insertErrors make the client throw (a failure).
+        await table.insert([changelogRow(envelope, bq.projectId)], { raw: true });
+        return { applied: true };
+      }),
+  };
+}
+
+async function ensureTable(client: () => Promise<BigQuery>, datasetId: string, collection: string): Promise<Table> {
+  const bq = await client();
+  const [dataset] = await bq.dataset(datasetId).get({ autoCreate: true });
+  const [table] = await dataset.table(changelogTable(collection)).get({
+    autoCreate: true,
+    schema: CHANGELOG_SCHEMA.map((field) => ({ ...field })),
+    timePartitioning: { type: "DAY", field: "timestamp" },
+    clustering: { fields: ["document_name"] },
+  });
+  await dataset.table(latestView(collection)).get({
+    autoCreate: true,
+    view: { query: latestViewSql(bq.projectId, datasetId, collection), useLegacySql: false },
+  });
+  return table;
+}
