@@ -1,0 +1,241 @@
+/**
+ * BigQuery GoogleSQL → DuckDB SQL, for the subset the product and its tests use. The translation works on tokens
+ * (strings, comments and quoted names are never rewritten) and is a short list of explicit rules; anything the
+ * stand-in does not handle either fails in DuckDB (answered as a 400 invalidQuery with DuckDB's message) or is
+ * refused up front with UnsupportedSql.
+ *
+ * Rules:
+ *  - `project.dataset.table` in backticks (whole or per part) → "dataset"."table" (one DuckDB schema per dataset);
+ *    another project's name is refused. Unquoted `dataset.table` already means schema.table in DuckDB.
+ *  - `* EXCEPT (a, b)` → `* EXCLUDE (a, b)`; `* REPLACE (...)` is the same in both.
+ *  - `UNION/EXCEPT/INTERSECT DISTINCT` → `UNION/EXCEPT/INTERSECT`.
+ *  - `@name` → `$name` (named parameters); `?` stays positional.
+ *  - "double-quoted" and 'single-quoted' strings with backslash escapes → DuckDB '...' strings.
+ *  - functions: JSON_VALUE / JSON_EXTRACT_SCALAR → json_extract_string, JSON_QUERY / JSON_EXTRACT → json_extract,
+ *    SAFE_CAST → TRY_CAST, TIMESTAMP_MICROS → make_timestamp, TIMESTAMP_MILLIS → epoch_ms, UNIX_MICROS → epoch_us,
+ *    UNIX_MILLIS → epoch_ms, COUNTIF → count_if, LOGICAL_AND/OR → bool_and/bool_or,
+ *    CURRENT_TIMESTAMP() → CAST(now() AS TIMESTAMP), GENERATE_UUID() → CAST(gen_random_uuid() AS VARCHAR).
+ *  - `CAST(x AS FLOAT64|BYTES|NUMERIC|BIGNUMERIC)` → DOUBLE | BLOB | DECIMAL(38, 9) (INT64, STRING, BOOL exist in DuckDB).
+ *  - `x IN UNNEST(@list)` → `x IN (SELECT UNNEST($list))`.
+ */
+
+export class UnsupportedSql extends Error {
+  override name = "UnsupportedSql";
+}
+
+type TokenKind = "word" | "backtick" | "string" | "number" | "param" | "space" | "comment" | "punct";
+interface Token {
+  kind: TokenKind;
+  text: string;
+  /** strings: the decoded value; backticks: the name inside; params: the name */
+  value?: string;
+}
+
+const FUNCTIONS: Record<string, string> = {
+  JSON_VALUE: "json_extract_string",
+  JSON_EXTRACT_SCALAR: "json_extract_string",
+  JSON_QUERY: "json_extract",
+  JSON_EXTRACT: "json_extract",
+  SAFE_CAST: "TRY_CAST",
+  TIMESTAMP_MICROS: "make_timestamp",
+  TIMESTAMP_MILLIS: "epoch_ms",
+  UNIX_MICROS: "epoch_us",
+  UNIX_MILLIS: "epoch_ms",
+  COUNTIF: "count_if",
+  LOGICAL_AND: "bool_and",
+  LOGICAL_OR: "bool_or",
+};
+
+/** Functions called with no arguments, replaced whole (with their empty parentheses). */
+const NULLARY: Record<string, string> = {
+  CURRENT_TIMESTAMP: "CAST(now() AS TIMESTAMP)",
+  GENERATE_UUID: "CAST(gen_random_uuid() AS VARCHAR)",
+};
+
+const CAST_TYPES: Record<string, string> = {
+  FLOAT64: "DOUBLE",
+  BYTES: "BLOB",
+  NUMERIC: "DECIMAL(38, 9)",
+  BIGNUMERIC: "DECIMAL(38, 9)",
+};
+
+export function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    const rest = sql.slice(i);
+    let m: RegExpExecArray | null;
+    if ((m = /^\s+/.exec(rest))) {
+      tokens.push({ kind: "space", text: m[0] });
+    } else if ((m = /^(--|#)[^\n]*/.exec(rest)) || (m = /^\/\*[\s\S]*?\*\//.exec(rest))) {
+      tokens.push({ kind: "comment", text: m[0] });
+    } else if (/^[rRbB]{1,2}['"]/.test(rest)) {
+      throw new UnsupportedSql(`raw and bytes literals (${rest.slice(0, 3)}...) are not supported by the local BigQuery stand-in`);
+    } else if (c === "'" || c === '"') {
+      if (rest.startsWith(c.repeat(3))) throw new UnsupportedSql("triple-quoted strings are not supported by the local BigQuery stand-in");
+      const { text, value } = readQuoted(sql, i, c);
+      tokens.push({ kind: "string", text, value });
+    } else if (c === "`") {
+      const end = sql.indexOf("`", i + 1);
+      if (end < 0) throw new UnsupportedSql("unclosed backtick");
+      const text = sql.slice(i, end + 1);
+      tokens.push({ kind: "backtick", text, value: text.slice(1, -1) });
+    } else if ((m = /^@@?[A-Za-z_][A-Za-z0-9_]*/.exec(rest))) {
+      if (m[0].startsWith("@@")) throw new UnsupportedSql(`system variables (${m[0]}) are not supported by the local BigQuery stand-in`);
+      tokens.push({ kind: "param", text: m[0], value: m[0].slice(1) });
+    } else if ((m = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(rest))) {
+      tokens.push({ kind: "number", text: m[0] });
+    } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest))) {
+      tokens.push({ kind: "word", text: m[0] });
+    } else if ((m = /^(!=|<>|<=|>=|\|\||<<|>>)/.exec(rest))) {
+      tokens.push({ kind: "punct", text: m[0] });
+    } else {
+      tokens.push({ kind: "punct", text: c });
+    }
+    i += tokens[tokens.length - 1]!.text.length;
+  }
+  return tokens;
+}
+
+function readQuoted(sql: string, start: number, quote: string): { text: string; value: string } {
+  let value = "";
+  let i = start + 1;
+  const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "\\": "\\", "'": "'", '"': '"', "`": "`", "?": "?", "0": "\0" };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "\\") {
+      const next = sql[i + 1];
+      if (next === undefined) break;
+      if (next in escapes) value += escapes[next];
+      else throw new UnsupportedSql(`escape \\${next} in a string literal is not supported by the local BigQuery stand-in`);
+      i += 2;
+    } else if (c === quote) {
+      return { text: sql.slice(start, i + 1), value };
+    } else {
+      value += c;
+      i += 1;
+    }
+  }
+  throw new UnsupportedSql("unclosed string literal");
+}
+
+const duckString = (value: string) => `'${value.replaceAll("'", "''")}'`;
+const duckName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export interface Translation {
+  sql: string;
+  /** Named parameters referenced (without @). */
+  params: string[];
+  /** `dataset.table` names referenced through backticks (for error messages). */
+  tables: string[];
+}
+
+/**
+ * Translates one SELECT (or WITH ... SELECT) statement. `projectId` is the stand-in's project: backticked names
+ * of other projects are refused.
+ */
+export function translate(sql: string, projectId: string): Translation {
+  const tokens = tokenize(sql);
+  const significant = tokens.filter((t) => t.kind !== "space" && t.kind !== "comment");
+  const first = significant[0]?.text.toUpperCase();
+  if (first !== "SELECT" && first !== "WITH" && first !== "(") {
+    throw new UnsupportedSql(`only SELECT queries are supported by the local BigQuery stand-in (got ${first ?? "an empty query"})`);
+  }
+  const semicolon = significant.findIndex((t) => t.text === ";");
+  if (semicolon >= 0 && semicolon < significant.length - 1) {
+    throw new UnsupportedSql("multi-statement queries and scripts are not supported by the local BigQuery stand-in");
+  }
+
+  const params = new Set<string>();
+  const tables = new Set<string>();
+  const out: string[] = [];
+  // index into tokens of the next/previous significant token
+  const next = (i: number) => {
+    for (let j = i + 1; j < tokens.length; j++) if (tokens[j]!.kind !== "space" && tokens[j]!.kind !== "comment") return j;
+    return -1;
+  };
+  const prev = (i: number) => {
+    for (let j = i - 1; j >= 0; j--) if (tokens[j]!.kind !== "space" && tokens[j]!.kind !== "comment") return j;
+    return -1;
+  };
+  const textAt = (i: number) => (i >= 0 ? tokens[i]!.text.toUpperCase() : "");
+  // closing parentheses to add after the token at the given index (IN UNNEST)
+  const closeAfter = new Map<number, number>();
+  const skip = new Set<number>();
+
+  for (let i = 0; i < tokens.length; i++) {
+    if (skip.has(i)) continue;
+    const token = tokens[i]!;
+    const upper = token.text.toUpperCase();
+    switch (token.kind) {
+      case "comment":
+        out.push(token.text.startsWith("#") ? `--${token.text.slice(1)}` : token.text);
+        break;
+      case "string":
+        out.push(duckString(token.value!));
+        break;
+      case "param":
+        params.add(token.value!);
+        out.push(`$${token.value!}`);
+        break;
+      case "backtick": {
+        const parts = token.value!.split(".");
+        if (parts.some((p) => p === "")) throw new UnsupportedSql(`cannot read the name ${token.text}`);
+        // `project`.dataset.table: drop the project and its dot
+        const after = next(i);
+        if (parts.length === 1 && parts[0] === projectId && textAt(after) === ".") {
+          skip.add(after);
+          for (let j = i + 1; j < after; j++) skip.add(j);
+          break;
+        }
+        if (parts.length > 3) throw new UnsupportedSql(`cannot read the name ${token.text}`);
+        if (parts.length === 3) {
+          if (parts[0] !== projectId) throw new UnsupportedSql(`project ${parts[0]} is not served by the local BigQuery stand-in (project ${projectId})`);
+          parts.shift();
+        }
+        if (parts.length === 2) tables.add(parts.join("."));
+        out.push(parts.map(duckName).join("."));
+        break;
+      }
+      case "word": {
+        const before = prev(i);
+        const after = next(i);
+        if (upper === "EXCEPT" && textAt(before) === "*" && textAt(after) === "(") {
+          out.push("EXCLUDE");
+        } else if ((upper === "UNION" || upper === "EXCEPT" || upper === "INTERSECT") && textAt(after) === "DISTINCT") {
+          out.push(token.text);
+          for (let j = i + 1; j <= after; j++) skip.add(j);
+        } else if (upper in FUNCTIONS && textAt(after) === "(") {
+          out.push(FUNCTIONS[upper]!);
+        } else if (upper in NULLARY && textAt(after) === "(" && textAt(next(after)) === ")") {
+          out.push(NULLARY[upper]!);
+          for (let j = i + 1; j <= next(after); j++) skip.add(j);
+        } else if (upper in CAST_TYPES && textAt(before) === "AS" && textAt(after) === ")") {
+          out.push(CAST_TYPES[upper]!);
+        } else if (upper === "UNNEST" && textAt(before) === "IN" && textAt(after) === "(") {
+          const close = matchingParen(tokens, after);
+          out.push("(SELECT UNNEST");
+          closeAfter.set(close, (closeAfter.get(close) ?? 0) + 1);
+        } else {
+          out.push(token.text);
+        }
+        break;
+      }
+      default:
+        out.push(token.text);
+    }
+    const extra = closeAfter.get(i);
+    if (extra) out.push(")".repeat(extra));
+  }
+  return { sql: out.join("").replace(/;\s*$/, ""), params: [...params], tables: [...tables] };
+}
+
+function matchingParen(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    if (tokens[j]!.text === "(") depth++;
+    if (tokens[j]!.text === ")" && --depth === 0) return j;
+  }
+  throw new UnsupportedSql("unbalanced parentheses");
+}
