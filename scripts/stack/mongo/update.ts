@@ -56,6 +56,8 @@ function applyOperators(doc: Doc, view: Doc, update: Doc, filter: Doc, arrayFilt
   try {
     changed = applyModifier(target, modifier as Modifier<Doc>, arrayFilters.map(docView), docView(filter));
   } catch (error) {
+    // mingo refuses an _id change itself; MongoDB's code for that is ImmutableField.
+    if (error instanceof Error && error.message.includes("immutable field")) throw immutableField(error.message);
     throw asCommandError(error);
   }
   return changed.length ? (restoreTypes(target, doc, argKinds) as Doc) : doc;
