@@ -6,14 +6,19 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+import type * as AccountModule from "@vercel/cosmosdb-server/lib/account/index.js";
+import type * as ReadItemsModule from "@vercel/cosmosdb-server/lib/handler/_read-items.js";
+import type * as RoutesModule from "@vercel/cosmosdb-server/lib/routes.js";
+import type * as GetValueModule from "@vercel/cosmosdb-server/lib/utils/get-value.js";
 
 // require, not import: Node and vitest disagree on what a default import of these CommonJS modules is
+// (typed as Node sees them: the namespace's `default` is module.exports)
 const require = createRequire(import.meta.url);
 const lib = "@vercel/cosmosdb-server/lib";
-const accountModule: typeof import("@vercel/cosmosdb-server/lib/account/index.js") = require(`${lib}/account/index.js`);
-const readItemsModule: typeof import("@vercel/cosmosdb-server/lib/handler/_read-items.js") = require(`${lib}/handler/_read-items.js`);
-const routesModule: typeof import("@vercel/cosmosdb-server/lib/routes.js") = require(`${lib}/routes.js`);
-const getValueModule: typeof import("@vercel/cosmosdb-server/lib/utils/get-value.js") = require(`${lib}/utils/get-value.js`);
+const accountModule: typeof AccountModule.default = require(`${lib}/account/index.js`);
+const readItemsModule: typeof ReadItemsModule.default = require(`${lib}/handler/_read-items.js`);
+const routesModule: typeof RoutesModule.default = require(`${lib}/routes.js`);
+const getValueModule: typeof GetValueModule.default = require(`${lib}/utils/get-value.js`);
 
 export const Account = accountModule.default;
 export type Account = InstanceType<typeof Account>;
