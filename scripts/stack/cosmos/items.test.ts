@@ -72,10 +72,11 @@ describe("items through a plain CosmosClient", () => {
     expect(created._ts).toBeCloseTo(Date.now() / 1000, -1);
     const upserted = (await container.items.upsert<Progress>({ ...created, lessons: 2 })).resource!;
     const replaced = (await container.item("p1", "s1").replace<Progress>({ ...upserted, lessons: 3 })).resource!;
+    const patched = (await container.item("p1", "s1").patch<Progress>([{ op: "incr", path: "/lessons", value: 1 }])).resource!;
     const read = (await container.item("p1", "s1").read<Progress>()).resource!;
-    const etags = [created._etag, upserted._etag, replaced._etag];
-    expect(new Set(etags).size).toBe(3);
-    expect(read).toMatchObject({ lessons: 3, _etag: replaced._etag });
+    const etags = [created._etag, upserted._etag, replaced._etag, patched._etag];
+    expect(new Set(etags).size).toBe(4);
+    expect(read).toMatchObject({ lessons: 4, _etag: patched._etag });
     expect(read._ts).toEqual(expect.any(Number));
   });
 
