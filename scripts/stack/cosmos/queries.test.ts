@@ -56,6 +56,14 @@ describe("queries through a plain CosmosClient", () => {
     expect(all.resources).toHaveLength(5);
   });
 
+  it("when the REST read feed (GET .../docs) names a partition, then it returns only that partition's items", async () => {
+    const container = await twoStudents();
+    const url = `${cosmos.endpoint}/dbs/${container.database.id}/colls/${container.id}/docs`;
+    const feed = async (headers: Record<string, string>) => ((await (await fetch(url, { headers })).json()) as { Documents: { id: string }[] }).Documents;
+    expect(ids(await feed({ "x-ms-documentdb-partitionkey": '["s1"]' })).sort()).toEqual(["s1-l1", "s1-l2"]);
+    expect(await feed({})).toHaveLength(5);
+  });
+
   it("when COUNT runs across partitions and in one, then each counts its own items", async () => {
     const container = await twoStudents();
     const total = await container.items.query<number>("SELECT VALUE COUNT(1) FROM c").fetchAll();
