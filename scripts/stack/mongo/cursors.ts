@@ -8,8 +8,8 @@ import type { Doc } from "./values.ts";
 
 /** MongoDB: the first batch of a find holds 101 documents unless batchSize says otherwise. */
 export const DEFAULT_FIRST_BATCH = 101;
-/** MongoDB: a getMore without batchSize fills up to 16 MiB (the maximum BSON document size). */
-const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** MongoDB: a batch fills at most 16 MiB (the maximum BSON document size), less room for the reply around it. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 /** MongoDB: idle cursors time out after 10 minutes (cursorTimeoutMillis). */
 const IDLE_TIMEOUT_MS = 10 * 60_000;
 
@@ -64,16 +64,17 @@ export class Cursors {
   }
 }
 
-/** Up to `count` documents (0 or undefined: as many as fit in 16 MiB). */
+/**
+ * Up to `count` documents (0 or undefined: no count), never more than fit in one 16 MiB reply, as in MongoDB —
+ * a reply is one BSON document, and bson refuses to serialise a larger one.
+ */
 function take(cursor: OpenCursor, count: number | undefined): Doc[] {
   const batch: Doc[] = [];
   let bytes = 0;
   while (cursor.position < cursor.docs.length && (!count || batch.length < count)) {
     const doc = cursor.docs[cursor.position]!;
-    if (!count) {
-      bytes += BSON.calculateObjectSize(doc);
-      if (batch.length > 0 && bytes > MAX_BATCH_BYTES) break;
-    }
+    bytes += BSON.calculateObjectSize(doc);
+    if (batch.length > 0 && bytes > MAX_BATCH_BYTES) break;
     batch.push(doc);
     cursor.position++;
   }

@@ -24,6 +24,8 @@ describe("MongoDB stand-in controls", () => {
   it("when started, then the URI points at a loopback port for a direct connection", () => {
     expect(mongo.uri).toBe(`mongodb://127.0.0.1:${mongo.port}/?directConnection=true`);
     expect(mongo.port).toBeGreaterThan(0);
+    // The driver's first hello on each connection is the legacy OP_QUERY isMaster.
+    expect(mongo.stats().commands.ismaster).toBeGreaterThanOrEqual(1);
   });
 
   it("when connections are refused, then an operation and a new client reject; after the fault they work again", async () => {

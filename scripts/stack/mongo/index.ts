@@ -71,6 +71,14 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Local
     }
   };
 
+  const encode = (request: Request, reply: Doc): Buffer => {
+    try {
+      return encodeReply(request, reply);
+    } catch (error) {
+      return encodeReply(request, { ok: 0, errmsg: `reply too large: ${String(error)}`, code: 10334, codeName: "BSONObjectTooLarge" });
+    }
+  };
+
   const server = createServer((socket) => {
     if (fault === "refuse") return void socket.destroy();
     const connectionId = ++connections;
@@ -78,17 +86,24 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Local
     socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    let pending: Buffer = Buffer.alloc(0);
+    // Chunks are joined only once a whole message is in (a 16 MiB insert arrives in hundreds of chunks).
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let needed = 4;
     socket.on("data", (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (buffered < needed) return;
       try {
-        const { messages, rest } = readMessages(pending);
-        pending = rest;
+        const { messages, rest } = readMessages(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered));
+        chunks = rest.length ? [rest] : [];
+        buffered = rest.length;
+        needed = rest.length >= 4 ? rest.readInt32LE(0) : 4;
         for (const message of messages) {
           if (fault === "timeout") continue;
           const request = parseRequest(message);
           const reply = answer(request, connectionId);
-          if (!request.noReply) socket.write(encodeReply(request, reply));
+          if (!request.noReply) socket.write(encode(request, reply));
         }
       } catch {
         socket.destroy(); // a framing error leaves the stream unreadable, as mongod closes it too

@@ -3,7 +3,7 @@
  * so the same behaviour tests show where the stand-in and MongoDB agree. Each suite gets its own database.
  */
 import { randomBytes } from "node:crypto";
-import { MongoClient, type CommandStartedEvent, type Db } from "mongodb";
+import { MongoClient, type CommandStartedEvent, type Db, type Document, type Long, type ObjectId } from "mongodb";
 import { afterAll, beforeAll } from "vitest";
 import { startMongo, type LocalMongo } from "./index.ts";
 
@@ -24,6 +24,11 @@ export interface Session {
   standIn?: LocalMongo;
   /** Commands the driver sent since the suite started (command monitoring), by name. */
   sent: CommandStartedEvent[];
+}
+
+/** A test collection's schema: any fields, any `_id` type (strings, numbers, ObjectIds). */
+export interface Loose extends Document {
+  _id?: string | number | ObjectId | Long;
 }
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(4).toString("hex")}`;

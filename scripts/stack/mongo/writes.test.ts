@@ -1,19 +1,14 @@
 import { MongoBulkWriteError, MongoServerError, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { targets, uniqueName, useTarget } from "./testing.ts";
+import { targets, uniqueName, useTarget, type Loose } from "./testing.ts";
 
-interface Mirror {
-  _id: string;
-  _v?: number;
-  [field: string]: unknown;
-}
 
 /** The product's version guard (functions/src/sync/sinks/mongo.ts): replace only an older `_v`. */
 const newerThanStored = (id: string, version: number) => ({ _id: id, $or: [{ _v: { $lt: version } }, { _v: { $exists: false } }] });
 
 describe.each(targets)("MongoDB writes against the $name", (target) => {
   const session = useTarget(target);
-  const collection = () => session.db.collection<Mirror>(uniqueName("writes"));
+  const collection = () => session.db.collection<Loose>(uniqueName("writes"));
 
   it("when a document is inserted with a string _id, then it reads back as written", async () => {
     const users = collection();
@@ -23,7 +18,7 @@ describe.each(targets)("MongoDB writes against the $name", (target) => {
   });
 
   it("when no _id is given, then the driver's ObjectId is kept", async () => {
-    const docs = session.db.collection(uniqueName("writes"));
+    const docs = session.db.collection<Loose>(uniqueName("writes"));
     const { insertedId } = await docs.insertOne({ n: 1 });
     expect(insertedId).toBeInstanceOf(ObjectId);
     expect((await docs.findOne({ _id: insertedId }))?.n).toBe(1);
@@ -97,6 +92,21 @@ describe.each(targets)("MongoDB writes against the $name", (target) => {
     expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
     await docs.updateOne({ _id: "d" }, { $pull: { list: 1 } });
     expect(await docs.findOne({ _id: "d" })).toEqual({ _id: "d", a: 3, b: "y", hi: 9, lo: 1, list: [2], set: ["a"], deep: { path: true } });
+  });
+
+  it("when an update uses a pipeline, a positional path or arrayFilters, then the right values change", async () => {
+    const docs = collection();
+    await docs.insertOne({ _id: "o", a: 2, b: 3, items: [{ sku: "x", qty: 1 }, { sku: "y", qty: 2 }] });
+    await docs.updateOne({ _id: "o" }, [{ $set: { total: { $add: ["$a", "$b"] } } }]);
+    await docs.updateOne({ _id: "o", "items.sku": "y" }, { $inc: { "items.$.qty": 10 } });
+    await docs.updateOne({ _id: "o" }, { $set: { "items.$[item].qty": 0 } }, { arrayFilters: [{ "item.sku": "x" }] });
+    expect(await docs.findOne({ _id: "o" })).toEqual({ _id: "o", a: 2, b: 3, items: [{ sku: "x", qty: 0 }, { sku: "y", qty: 12 }], total: 5 });
+  });
+
+  it("when a write is unacknowledged (w: 0), then the server applies it without answering", async () => {
+    const docs = collection();
+    await docs.insertOne({ _id: "w0" }, { writeConcern: { w: 0 } });
+    await expect.poll(() => docs.findOne({ _id: "w0" })).toEqual({ _id: "w0" });
   });
 
   it("when an update changes nothing, then it matches without modifying", async () => {
