@@ -83,7 +83,18 @@ describe.each(targets)("MongoDB writes against the $name", (target) => {
   });
 
   it("when update operators run, then $set, $unset, $inc, $max, $min, $push, $addToSet and $pull behave as in MongoDB", async () => {
-    const docs = collection();
+    interface Operated {
+      _id: string;
+      a: number;
+      b: string;
+      hi: number;
+      lo: number;
+      list: number[];
+      set: string[];
+      drop?: number;
+      deep?: { path: boolean };
+    }
+    const docs = session.db.collection<Operated>(uniqueName("writes"));
     await docs.insertOne({ _id: "d", a: 1, b: "x", hi: 5, lo: 5, list: [1], set: ["a"], drop: 1 });
     const result = await docs.updateOne(
       { _id: "d" },
