@@ -1,6 +1,6 @@
 /** Handshake, server information, sessions, databases, collections and indexes. */
 import { collectionName, collectionOf, docField, numberField, arrayField, type Handler } from "./context.ts";
-import { CommandError, failedToParse, namespaceExists, namespaceNotFound } from "./errors.ts";
+import { failedToParse, indexNotFound, namespaceExists, namespaceNotFound } from "./errors.ts";
 import { matcher } from "./query.ts";
 import type { IndexSpec } from "./store.ts";
 import { docView, toView, type Doc } from "./values.ts";
@@ -148,7 +148,7 @@ export const dropIndexes: Handler = (body, context) => {
         : Array.isArray(index)
           ? index.map(String)
           : collection.indexes.filter((spec) => JSON.stringify(toView(spec.key)) === JSON.stringify(toView(index))).map((spec) => spec.name);
-  if (names.length === 0 && index !== "*") throw new CommandError(27, "IndexNotFound", "can't find index with key");
+  if (names.length === 0 && index !== "*") throw indexNotFound("can't find index with key");
   for (const name of names) collection.dropIndex(name);
   return { nIndexesWas, ok: 1 };
 };

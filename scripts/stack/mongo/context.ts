@@ -1,6 +1,6 @@
 /** What a command handler gets, and small readers for command fields (which arrive with BSON number types). */
 import type { Cursors } from "./cursors.ts";
-import { CommandError, failedToParse } from "./errors.ts";
+import { failedToParse, typeMismatch } from "./errors.ts";
 import type { Collection, Entry, Store } from "./store.ts";
 import { isPlainObject, toView, valueKey, type Doc } from "./values.ts";
 
@@ -23,12 +23,12 @@ export function numberField(value: unknown): number | undefined {
 
 export function docField(value: unknown, name: string): Doc | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) throw new CommandError(14, "TypeMismatch", `BSON field '${name}' is the wrong type, expected an object`);
+  if (!isPlainObject(value)) throw typeMismatch(`BSON field '${name}' is the wrong type, expected an object`);
   return value;
 }
 
 export function arrayField(value: unknown, name: string): Doc[] {
-  if (!Array.isArray(value)) throw new CommandError(14, "TypeMismatch", `BSON field '${name}' is the wrong type, expected an array`);
+  if (!Array.isArray(value)) throw typeMismatch(`BSON field '${name}' is the wrong type, expected an array`);
   return value as Doc[];
 }
 

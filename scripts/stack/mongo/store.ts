@@ -4,7 +4,7 @@
  */
 import { Query } from "mingo";
 import { UUID } from "bson";
-import { CommandError, badValue } from "./errors.ts";
+import { CommandError, badValue, indexKeySpecsConflict, indexNotFound, indexOptionsConflict } from "./errors.ts";
 import { docView, formatFields, getPath, valueKey, type Doc } from "./values.ts";
 
 export interface Entry {
@@ -89,9 +89,9 @@ export class Collection {
     const existing = this.indexes.find((index) => index.name === spec.name);
     if (existing) {
       if (valueKey(existing.key) !== valueKey(spec.key))
-        throw new CommandError(86, "IndexKeySpecsConflict", `An existing index has the same name as the requested index: ${spec.name}`);
+        throw indexKeySpecsConflict(`An existing index has the same name as the requested index: ${spec.name}`);
       if (Boolean(existing.unique) !== Boolean(spec.unique))
-        throw new CommandError(85, "IndexOptionsConflict", `An existing index has the same name but different options: ${spec.name}`);
+        throw indexOptionsConflict(`An existing index has the same name but different options: ${spec.name}`);
       return false;
     }
     if (spec.unique && spec.name !== "_id_") {
@@ -115,7 +115,7 @@ export class Collection {
 
   dropIndex(name: string): void {
     const at = this.indexes.findIndex((index) => index.name === name);
-    if (at < 0) throw new CommandError(27, "IndexNotFound", `index not found with name [${name}]`);
+    if (at < 0) throw indexNotFound(`index not found with name [${name}]`);
     if (name === "_id_") throw new CommandError(72, "InvalidOptions", "cannot drop _id index");
     this.indexes.splice(at, 1);
     const unique = this.uniques.findIndex((index) => index.spec.name === name);

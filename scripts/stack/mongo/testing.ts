@@ -14,7 +14,7 @@ export interface Target {
 }
 
 export const targets: Target[] = process.env.MONGODB_URI
-  ? [{ name: "real MongoDB (MONGODB_URI)", uri: process.env.MONGODB_URI }]
+  ? [{ name: "server at MONGODB_URI", uri: process.env.MONGODB_URI }]
   : [{ name: "stand-in" }];
 
 export interface Session {

@@ -5,7 +5,7 @@
 import { BSON, ObjectId } from "bson";
 import { aggregate, update as applyModifier } from "mingo";
 import type { Modifier } from "mingo/updater";
-import { CommandError, asCommandError, failedToParse, immutableField } from "./errors.ts";
+import { asCommandError, failedToParse, immutableField, typeMismatch } from "./errors.ts";
 import type { Entry } from "./store.ts";
 import { cloneView, docView, equalityFields, isPlainObject, numberKind, restoreTypes, toView, valueKey, type Doc, type NumberKind } from "./values.ts";
 
@@ -121,5 +121,5 @@ export function changed(before: Doc, after: Doc): boolean {
 export function checkUpdate(update: unknown): UpdateSpec {
   if (Array.isArray(update) && update.every(isPlainObject)) return update;
   if (isPlainObject(update)) return update;
-  throw new CommandError(14, "TypeMismatch", "Update argument must be either an object or an array");
+  throw typeMismatch("Update argument must be either an object or an array");
 }
