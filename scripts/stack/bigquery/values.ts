@@ -73,9 +73,12 @@ export const normalizeField = (field: FieldSchema): FieldSchema => ({
 // ---- timestamps ---------------------------------------------------------------------------------------------
 
 const TIMESTAMP_RE =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6}))?)?)?\s*(Z|z|UTC|[+-]\d{1,2}(?::?\d{2})?)?$/;
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,12}))?)?)?\s*(Z|z|UTC|[+-]\d{1,2}(?::?\d{2})?)?$/;
 
-/** Microseconds since the epoch for BigQuery's canonical timestamp forms (up to six fractional digits), or undefined. */
+/**
+ * Microseconds since the epoch for BigQuery's canonical timestamp forms, or undefined. Digits beyond the microsecond
+ * (the client writes nine for a BigQueryTimestamp) are truncated, as a TIMESTAMP column keeps microseconds.
+ */
 export function parseTimestamp(text: string): bigint | undefined {
   const m = TIMESTAMP_RE.exec(text.trim());
   if (!m) return undefined;
@@ -90,7 +93,7 @@ export function parseTimestamp(text: string): bigint | undefined {
     const z = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(zone)!;
     offsetMinutes = (z[1] === "-" ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3] ?? 0));
   }
-  return BigInt(millis - offsetMinutes * 60_000) * 1000n + BigInt(frac.padEnd(6, "0"));
+  return BigInt(millis - offsetMinutes * 60_000) * 1000n + BigInt(frac.slice(0, 6).padEnd(6, "0"));
 }
 
 /** "2024-05-01T12:34:56.123456Z" */
