@@ -268,6 +268,11 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
     expect(pages).toEqual([10, 10, 5]);
     expect(after).toBe(name("doc-24"));
     expect(local.stats().queries).toBe(7);
+
+    // NULLs sort as in BigQuery: first ascending, last descending
+    const nulls = "SELECT x FROM (SELECT 2 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x";
+    expect((await local.query(nulls)).map((r) => r["x"])).toEqual([null, 1, 2]);
+    expect((await local.query(`${nulls} DESC`)).map((r) => r["x"])).toEqual([2, 1, null]);
   });
 
   it("pages results with maxResults through getQueryResults, and lists rows with getRows", async () => {

@@ -121,6 +121,8 @@ export class Store {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
+    // BigQuery sorts NULLs first ascending and last descending (DuckDB's default is last both ways)
+    await connection.run("SET default_null_order = 'nulls_first_on_asc_last_on_desc'");
     return new Store(connection, projectId, dedupWindowMs);
   }
 
