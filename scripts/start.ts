@@ -25,6 +25,9 @@ const token = emulatorIdToken("demo-student");
 console.log(`
 Firestore      ${stack.env.FIRESTORE_EMULATOR_HOST}${stack.firestore ? " (in-process stand-in)" : " (external emulator)"}
 Upstash REST   ${stack.redis.restUrl}  (backend: ${stack.redis.kind})
+BigQuery       ${stack.bigquery.apiEndpoint}  (stand-in, DuckDB)
+MongoDB        ${stack.env.MONGODB_URI}${stack.mongo ? "  (stand-in)" : "  (external)"}
+Cosmos DB      ${stack.cosmos.endpoint}  (stand-in)
 Callables      ${stack.host.baseUrl}/{name}: ${[...stack.functions.callables.keys()].join(", ")}
 Triggers       ${[...stack.functions.triggers.keys()].join(", ") || "(none)"}
 Schedules      ${[...stack.functions.schedules.keys()].join(", ") || "(none)"}

@@ -83,3 +83,12 @@ export async function applyParamDefaults(env: NodeJS.ProcessEnv = process.env): 
   }
   return applied;
 }
+
+/**
+ * Closes the clients the loaded functions opened that would keep this process alive (the MongoDB driver's
+ * monitors), as an instance shutting down would.
+ */
+export async function closeFunctionClients(functionsDir = FUNCTIONS_DIR): Promise<void> {
+  const mongo = (await import(pathToFileURL(join(functionsDir, "lib/adapters/mongo.js")).href)) as { closeMongo?: () => Promise<void> };
+  await mongo.closeMongo?.();
+}

@@ -3,9 +3,12 @@
  * Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
+import { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
 import { startFirestore, type LocalFirestore } from "./firestore/index.ts";
-import { applyParamDefaults, loadFunctions, type FunctionExport, type LoadedFunctions } from "./functions-module.ts";
+import { applyParamDefaults, closeFunctionClients, loadFunctions, type FunctionExport, type LoadedFunctions } from "./functions-module.ts";
+import { startMongo, type LocalMongo } from "./mongo/index.ts";
 import { startRedis, type LocalRedis } from "./redis/index.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
 import { startTriggerBridge, type TriggerBridge } from "./triggers.ts";
@@ -19,6 +22,9 @@ export interface StackOptions {
   functionsPort?: number;
   firestorePort?: number;
   redisPort?: number;
+  bigqueryPort?: number;
+  mongoPort?: number;
+  cosmosPort?: number;
   redisBackend?: "auto" | "redis-server" | "in-process";
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
@@ -36,6 +42,10 @@ export interface Stack {
   /** The in-process Firestore stand-in; absent when FIRESTORE_EMULATOR_HOST named an external emulator. */
   firestore?: LocalFirestore;
   redis: LocalRedis;
+  bigquery: LocalBigQuery;
+  /** The MongoDB stand-in; absent when MONGODB_URI named a real server. */
+  mongo?: LocalMongo;
+  cosmos: LocalCosmos;
   host: CallableHost;
   triggers: TriggerBridge;
   scheduler: Scheduler;
@@ -50,6 +60,10 @@ export interface StackEnv {
   FIRESTORE_EMULATOR_HOST: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
+  BIGQUERY_EMULATOR_HOST: string;
+  MONGODB_URI: string;
+  COSMOS_ENDPOINT: string;
+  COSMOS_KEY: string;
   LEARNPULSE_FUNCTIONS_URL: string;
   /** Control routes of the stack (stats, idle, schedules) for tests and tools. */
   LEARNPULSE_STACK_URL: string;
@@ -64,6 +78,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const externalFirestore = process.env["FIRESTORE_EMULATOR_HOST"];
   const firestore = externalFirestore ? undefined : await startFirestore({ port: options.firestorePort ?? 0, projectId });
   const redis = await (options.redis?.() ?? startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" }));
+  const bigquery = await startBigQuery({ port: options.bigqueryPort ?? 0, projectId });
+  // A real MongoDB when MONGODB_URI names one (the test lane for the sink against a real server), else the stand-in.
+  const externalMongo = process.env["MONGODB_URI"];
+  const mongo = externalMongo ? undefined : await startMongo({ port: options.mongoPort ?? 0 });
+  const cosmos = await startCosmos({ port: options.cosmosPort ?? 0 });
 
   // Before the functions load: firebase-functions reads its debug mode once, at import.
   Object.assign(process.env, {
@@ -74,6 +93,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     FIRESTORE_EMULATOR_HOST: externalFirestore ?? firestore?.host,
     UPSTASH_REDIS_REST_URL: redis.restUrl,
     UPSTASH_REDIS_REST_TOKEN: redis.token,
+    // A URL: @google-cloud/bigquery reads this variable itself and uses it as the base URL.
+    BIGQUERY_EMULATOR_HOST: bigquery.apiEndpoint,
+    MONGODB_URI: externalMongo ?? mongo?.uri,
+    COSMOS_ENDPOINT: cosmos.endpoint,
+    COSMOS_KEY: cosmos.key,
     // Local clients carry no App Check token; production keeps the param's default (true).
     ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] ?? "false",
     // Nothing here runs on Google Cloud: stop google-auth probing the metadata server (and warning when it is absent).
@@ -107,6 +131,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     region: REGION,
     ...(firestore ? { firestore } : {}),
     redis,
+    bigquery,
+    ...(mongo ? { mongo } : {}),
+    cosmos,
     host,
     triggers,
     scheduler,
@@ -116,6 +143,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       FIRESTORE_EMULATOR_HOST: process.env["FIRESTORE_EMULATOR_HOST"] as string,
       UPSTASH_REDIS_REST_URL: redis.restUrl,
       UPSTASH_REDIS_REST_TOKEN: redis.token,
+      BIGQUERY_EMULATOR_HOST: bigquery.apiEndpoint,
+      MONGODB_URI: process.env["MONGODB_URI"] as string,
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
       ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] as string,
       LEARNPULSE_FUNCTIONS_URL: host.baseUrl,
       LEARNPULSE_STACK_URL: `http://127.0.0.1:${host.port}/__stack`,
@@ -126,7 +157,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await triggers.idle();
       triggers.stop();
       await host.stop();
+      await closeFunctionClients();
       await redis.stop();
+      await Promise.all([bigquery.stop(), mongo?.stop(), cosmos.stop()]);
       await firestore?.stop();
     },
   };
@@ -136,6 +169,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export interface StackStats {
   firestore: { writes: number; commits: number; reads: number } | null;
   redis: { commands: number; byCommand: Record<string, number> };
+  bigquery: ReturnType<LocalBigQuery["stats"]>;
+  mongo: ReturnType<LocalMongo["stats"]> | null;
+  cosmos: ReturnType<LocalCosmos["stats"]>;
   triggers: { delivered: number; failed: number };
   callables: Record<string, number>;
   schedules: Record<string, { runs: number; failures: number }>;
@@ -145,6 +181,9 @@ export function stackStats(stack: Stack): StackStats {
   return {
     firestore: stack.firestore?.stats() ?? null,
     redis: { commands: stack.redis.commands(), byCommand: stack.redis.commandCounts() },
+    bigquery: stack.bigquery.stats(),
+    mongo: stack.mongo?.stats() ?? null,
+    cosmos: stack.cosmos.stats(),
     triggers: stack.triggers.stats(),
     callables: stack.host.stats(),
     schedules: stack.scheduler.stats(),
@@ -155,7 +194,8 @@ type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unkno
 
 /**
  * `GET /__stack/stats`, `POST /__stack/idle` (waits for in-flight triggers), `POST /__stack/schedules/{name}`
- * (runs a schedule now), `POST /__stack/reset-stats`: how tests in other processes observe and drive the stack.
+ * (runs a schedule now), `POST /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}`
+ * (mode: off, refuse, timeout, error; cosmos also throttle): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
   return (path) => {
@@ -166,9 +206,23 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
       return async () => {
         stack.firestore?.resetStats();
         stack.redis.resetCommands();
+        stack.bigquery.resetStats();
+        stack.mongo?.resetStats();
+        stack.cosmos.resetStats();
         stack.host.resetStats();
         return { reset: true };
       };
+    const fault = /^faults\/(redis|bigquery|mongo|cosmos)\/(off|refuse|timeout|error|throttle)$/.exec(path);
+    if (fault) {
+      return async () => {
+        const [, service, mode] = fault as unknown as [string, "redis" | "bigquery" | "mongo" | "cosmos", string];
+        const target = service === "mongo" ? stack.mongo : stack[service];
+        if (!target) throw new Error(`${service} is not a stand-in here`);
+        if (mode === "throttle" && service !== "cosmos") throw new Error("only cosmos throttles");
+        (target.fault as (mode: unknown) => void)(mode === "off" ? false : mode);
+        return { service, mode };
+      };
+    }
     const schedule = /^schedules\/([A-Za-z0-9_]+)$/.exec(path)?.[1];
     if (schedule && stack.functions.schedules.has(schedule))
       return async () => (await stack.scheduler.runNow(schedule), { ran: schedule });

@@ -30,3 +30,10 @@ async function connect(): Promise<MongoClient> {
   await mongoClient.connect();
   return mongoClient;
 }
+
+/** Closes the instance's client (its monitors would otherwise keep a process alive): shutdown and local tooling. */
+export async function closeMongo(): Promise<void> {
+  const current = client;
+  client = undefined;
+  await current?.then((connected) => connected.close()).catch(() => undefined);
+}

@@ -1,5 +1,6 @@
 /**
- * Per-sink counters and last success/error in `_sync/sinks/{sink}`. Counting in Firestore on every delivery would
+ * Per-sink counters and last success/error in the `_sync/sinks` document, one map per sink (`{bigquery: {...}}`),
+ * so that a status read is one document. Counting in Firestore on every delivery would
  * add a write per change per sink to one hot document; each instance therefore sums in memory and adds its sums
  * at most every FLUSH_EVERY_MS (and when asked), so counts can lag by that much and are lost only with an
  * instance that dies in between — a status figure, not an audit.
@@ -46,19 +47,18 @@ export class SinkStatus {
     this.pending = new Map();
     this.lastFlush = nowMs;
     const { FieldValue, Timestamp } = kit.sdk;
-    await Promise.all(
-      [...pending].map(([sink, entry]) =>
-        kit.db.doc(`${SINKS_STATUS}/${sink}`).set(
-          {
-            delivered: FieldValue.increment(entry.delivered),
-            skipped: FieldValue.increment(entry.skipped),
-            failed: FieldValue.increment(entry.failed),
-            ...(entry.lastSuccessAt ? { lastSuccessAt: Timestamp.fromMillis(entry.lastSuccessAt) } : {}),
-            ...(entry.lastErrorAt ? { lastErrorAt: Timestamp.fromMillis(entry.lastErrorAt), lastError: entry.lastError } : {}),
-          },
-          { merge: true },
-        ),
-      ),
+    const update = Object.fromEntries(
+      [...pending].map(([sink, entry]) => [
+        sink,
+        {
+          delivered: FieldValue.increment(entry.delivered),
+          skipped: FieldValue.increment(entry.skipped),
+          failed: FieldValue.increment(entry.failed),
+          ...(entry.lastSuccessAt ? { lastSuccessAt: Timestamp.fromMillis(entry.lastSuccessAt) } : {}),
+          ...(entry.lastErrorAt ? { lastErrorAt: Timestamp.fromMillis(entry.lastErrorAt), lastError: entry.lastError } : {}),
+        },
+      ]),
     );
+    await kit.db.doc(SINKS_STATUS).set(update, { merge: true });
   }
 }

@@ -44,3 +44,8 @@ export const stackStats = () => control<StackStats>("stats", "GET");
 /** Waits until every Firestore trigger fired so far has finished. */
 export const triggersIdle = () => control<{ idle: true }>("idle");
 export const runSchedule = (name: string) => control<{ ran: string }>(`schedules/${name}`);
+
+export type FaultService = "redis" | "bigquery" | "mongo" | "cosmos";
+export type FaultMode = "off" | "refuse" | "timeout" | "error" | "throttle";
+/** Makes a stand-in fail (or recover) — the stack's fault injection, for chaos tests. */
+export const setFault = (service: FaultService, mode: FaultMode) => control<{ service: string }>(`faults/${service}/${mode}`);

@@ -32,6 +32,9 @@ const LATEST_SQL = [
 
 /** The client exactly as the product builds it, plus test-only options (timeout, retries). */
 function client(local: LocalBigQuery, extra: Record<string, unknown> = {}): BigQuery {
+  // The client prefers BIGQUERY_EMULATOR_HOST over apiEndpoint, and a test run's shared local stack sets it for its
+  // own stand-in: point it at this test's instance, as the product's environment points it at the stack's.
+  process.env["BIGQUERY_EMULATOR_HOST"] = local.apiEndpoint;
   const authClient = new OAuth2Client();
   authClient.setCredentials({ access_token: "local", expiry_date: Date.now() + 3600e3 });
   return new BigQuery({ projectId: local.projectId, apiEndpoint: `http://${local.host}`, authClient, ...extra });
@@ -345,8 +348,11 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
     });
 
     it("breaks every call when set to bare host:port, whatever apiEndpoint says", async () => {
+      const authClient = new OAuth2Client();
+      authClient.setCredentials({ access_token: "local", expiry_date: Date.now() + 3600e3 });
       process.env["BIGQUERY_EMULATOR_HOST"] = local.host;
-      await expect(client(local, { retryOptions: { autoRetry: false } }).query("SELECT 1")).rejects.toThrow(/Invalid URL/);
+      const bq = new BigQuery({ projectId: local.projectId, apiEndpoint: local.apiEndpoint, authClient, retryOptions: { autoRetry: false } });
+      await expect(bq.query("SELECT 1")).rejects.toThrow(/Invalid URL/);
     });
   });
 

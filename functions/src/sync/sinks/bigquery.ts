@@ -28,8 +28,9 @@ export function bigquerySink(client: () => Promise<BigQuery>, datasetId: () => s
       outcomeOf(async () => {
         const bq = await client();
         const table = await tableFor(envelope.collection);
-        // raw: the row already carries its insertId; rows in insertErrors make the client throw (a failure).
-        await table.insert([changelogRow(envelope, bq.projectId)], { raw: true });
+        // raw: the row already carries its insertId. A row in insertErrors is invalid, not unlucky: sending it again
+        // (the client's default partialRetries) cannot help, so it fails at once into the dead letters.
+        await table.insert([changelogRow(envelope, bq.projectId)], { raw: true, partialRetries: 0 });
         return { applied: true };
       }),
   };

@@ -11,11 +11,27 @@ export interface Sink {
   deliver(envelope: ChangeEnvelope): Promise<SinkOutcome>;
 }
 
-/** Runs a delivery, turning anything it throws into a failed outcome. */
-export async function outcomeOf(delivery: () => Promise<SinkOutcome>): Promise<SinkOutcome> {
+/**
+ * How long one delivery may take. The BigQuery client never times out on its own (its timeout option does not reach
+ * node-fetch 3) and Cosmos retries reads for a long time when an endpoint hangs; the trigger's budget is 60 s.
+ */
+export const DELIVERY_DEADLINE_MS = 20_000;
+
+export class DeliveryTimeoutError extends Error {
+  override name = "DeliveryTimeoutError";
+}
+
+/** Runs a delivery within the deadline, turning anything it throws into a failed outcome. */
+export async function outcomeOf(delivery: () => Promise<SinkOutcome>, deadlineMs = DELIVERY_DEADLINE_MS): Promise<SinkOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeliveryTimeoutError(`no answer within ${deadlineMs} ms`)), deadlineMs);
+  });
   try {
-    return await delivery();
+    return await Promise.race([delivery(), deadline]);
   } catch (error) {
     return { failed: error };
+  } finally {
+    clearTimeout(timer);
   }
 }
