@@ -62,6 +62,30 @@ describe("registered functions (firebase-functions-test)", () => {
     });
   });
 
+  it("replayDeadLetters refuses a caller without the admin claim and answers counts to an admin", async () => {
+    await expect(callAs(functions.replayDeadLetters, {})).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(callAs(functions.replayDeadLetters, { limit: 1, sink: "mongo" }, { admin: true })).resolves.toMatchObject({ replayed: expect.any(Number) });
+  });
+
+  it("replayDeadLettersScheduled is a schedule every 10 minutes whose run completes", async () => {
+    expect(functions.replayDeadLettersScheduled.__endpoint.scheduleTrigger).toMatchObject({ schedule: "every 10 minutes" });
+    await expect(functions.replayDeadLettersScheduled.run({ scheduleTime: new Date().toISOString(), jobName: "smoke" } as never)).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ["mirrorUsers", "users/{uid}"],
+    ["mirrorProgress", "users/{uid}/progress/{courseId}"],
+    ["mirrorActivityDays", "users/{uid}/activityDays/{date}"],
+    ["mirrorCompetencies", "users/{uid}/competencies/{competencyId}"],
+    ["mirrorActivities", "activities/{activityId}"],
+    ["mirrorAnswers", "answers/{answerId}"],
+  ] as const)("%s is an onDocumentWritten trigger on %s", (name, document) => {
+    expect(functions[name].__endpoint.eventTrigger).toMatchObject({
+      eventType: "google.cloud.firestore.document.v1.written",
+      eventFilterPathPatterns: { document },
+    });
+  });
+
   it("countLectures is a Firestore trigger on courses/{courseId}/lectures/{lectureId}", () => {
     expect(functions.countLectures.__endpoint.eventTrigger).toMatchObject({
       eventType: "google.cloud.firestore.document.v1.written",
