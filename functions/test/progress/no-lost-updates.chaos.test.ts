@@ -5,6 +5,7 @@
  * flush, Firestore must hold every player's last acknowledged position and cover every acknowledged segment.
  */
 import { describe, expect, it } from "vitest";
+import { chaosSeed, prng } from "../helpers/prng.js";
 import { firestore } from "../../src/adapters/firestore.js";
 import { FLUSH_LOCK_KEY, FlushLockedError, flushProgress, type FlushDeps, type FlushStore } from "../../src/progress/flush.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
@@ -22,23 +23,12 @@ const WINDOW_MS = 250;
 const GRACE_MS = 1_000;
 const LECTURE_SECONDS = 60;
 
-/** Deterministic randomness, so a failure can be replayed from the printed seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 class Killed extends Error {}
 
 describe("no lost updates (chaos)", () => {
   it("when pings race flushes that fail and crash, then Firestore ends with every acknowledged position and segment", async () => {
-    const seed = Number(process.env["CHAOS_SEED"] ?? Date.now() % 1_000_000);
+    const seed = chaosSeed();
     const random = prng(seed);
     const { courseId, lectureIds } = await createCourse(5);
     const redis = stackRedis();

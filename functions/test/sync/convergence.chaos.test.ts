@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { chaosSeed, prng } from "../helpers/prng.js";
 import { firestore, firestoreKit } from "../../src/adapters/firestore.js";
 import { DEAD_LETTERS, replayDeadLetters } from "../../src/sync/dead-letters.js";
 import { dispatch } from "../../src/sync/dispatch.js";
@@ -21,16 +22,6 @@ const WRITES = 2_000;
 const DOWN_SHARE = 0.2;
 const SINK_SERVICES = ["bigquery", "mongo", "cosmos"] as const satisfies readonly FaultService[];
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A pool of documents across every mirrored collection, with the path params their triggers would extract. */
 function documentPool(run: string): { path: string; params: Record<string, string>; make: (n: number) => Record<string, unknown> }[] {
@@ -53,7 +44,7 @@ function documentPool(run: string): { path: string; params: Record<string, strin
 
 describe("sink convergence (chaos)", () => {
   it("when changes arrive three times, shuffled, with sinks down 20% of the time, then after replay every sink equals Firestore", async () => {
-    const seed = Number(process.env["CHAOS_SEED"] ?? Date.now() % 1_000_000);
+    const seed = chaosSeed();
     const random = prng(seed);
     const kit = await firestoreKit();
     const db = await firestore();

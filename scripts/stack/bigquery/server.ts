@@ -5,8 +5,8 @@
  * `/bigquery/v2`).
  */
 import { randomUUID } from "node:crypto";
-import http from "node:http";
-import type net from "node:net";
+import type http from "node:http";
+import { startFaultyHttpServer } from "../faulty-http.ts";
 import { BigQueryError, type QueryRequest, type QueryResult, type Store } from "./store.ts";
 
 export type BigQueryFault = false | "refuse" | "timeout" | "error";
@@ -57,8 +57,6 @@ export interface Server {
 }
 
 export async function startServer(store: Store, port: number, stats: () => BigQueryStats): Promise<Server> {
-  let fault: BigQueryFault = false;
-  const held = new Set<http.ServerResponse>();
   const jobs = new Map<string, Job>();
   const projectId = store.projectId;
 
@@ -199,52 +197,17 @@ export async function startServer(store: Store, port: number, stats: () => BigQu
     }
   };
 
-  const server = http.createServer((req, res) => {
-    if (fault === "refuse") return void req.socket.destroy();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (fault === "timeout") {
-        held.add(res);
-        return void res.on("close", () => held.delete(res));
-      }
-      if (fault === "error") return sendError(res, 503, "backendError", "The service is currently unavailable.");
-      if (size > MAX_REQUEST_BYTES) return sendError(res, 413, "invalid", "Request payload size exceeds the limit: 10485760 bytes.");
-      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        if (res.headersSent) return;
-        if (error instanceof BigQueryError) return sendError(res, error.code, error.reason, error.message);
-        sendError(res, 500, "internalError", `local BigQuery stand-in: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    });
-  });
-  server.on("connection", (socket: net.Socket) => {
-    if (fault === "refuse") socket.destroy();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    fault(mode) {
-      fault = mode;
-      if (mode === "refuse") server.closeAllConnections();
-      if (mode !== "timeout") {
-        for (const res of held) res.destroy();
-        held.clear();
-      }
+  const front = await startFaultyHttpServer({
+    port,
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    handle,
+    outage: (res) => sendError(res, 503, "backendError", "The service is currently unavailable."),
+    tooLarge: (res) => sendError(res, 413, "invalid", "Request payload size exceeds the limit: 10485760 bytes."),
+    failed: (res, error) => {
+      if (error instanceof BigQueryError) return sendError(res, error.code, error.reason, error.message);
+      sendError(res, 500, "internalError", `local BigQuery stand-in: ${error instanceof Error ? error.message : String(error)}`);
     },
-    async close() {
-      for (const res of held) res.destroy();
-      held.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  });
+  return { port: front.port, fault: front.fault, close: front.close };
+
 }

@@ -1,5 +1,5 @@
-import http from "node:http";
-import type net from "node:net";
+import type http from "node:http";
+import { startFaultyHttpServer } from "../faulty-http.ts";
 import { ReplyError } from "./reply.ts";
 import type { Backend, Command, Reply } from "./reply.ts";
 
@@ -55,9 +55,7 @@ export interface Bridge {
 
 /** The Upstash REST API on node:http: `/`, `/pipeline`, `/multi-exec` and the `/cmd/arg/...` path form. */
 export async function startBridge({ port, token, backend, billed }: BridgeOptions): Promise<Bridge> {
-  let fault: RedisFault = false;
   let syncToken = 0;
-  const held = new Set<http.ServerResponse>();
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -111,48 +109,15 @@ export async function startBridge({ port, token, backend, billed }: BridgeOption
     return reply instanceof ReplyError ? send(res, 400, { error: reply.message }) : send(res, 200, { result: toJson(reply ?? null, base64) });
   };
 
-  const server = http.createServer((req, res) => {
-    if (fault === "refuse") return void req.socket.destroy();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (fault === "timeout") {
-        held.add(res);
-        return void res.on("close", () => held.delete(res));
-      }
-      if (fault === "error") return send(res, 503, { error: "Service Unavailable" });
-      if (size > MAX_REQUEST_BYTES) return send(res, 400, { error: "ERR max request size exceeded" });
-      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        // the backend went away (redis-server died): answer as Upstash does when it cannot reach the node
-        if (!res.headersSent) send(res, 500, { error: `ERR ${error instanceof Error ? error.message : String(error)}` });
-      });
-    });
+  const front = await startFaultyHttpServer({
+    port,
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    handle,
+    outage: (res) => send(res, 503, { error: "Service Unavailable" }),
+    tooLarge: (res) => send(res, 400, { error: "ERR max request size exceeded" }),
+    // the backend went away (redis-server died): answer as Upstash does when it cannot reach the node
+    failed: (res, error) => send(res, 500, { error: `ERR ${error instanceof Error ? error.message : String(error)}` }),
   });
-  server.on("connection", (socket: net.Socket) => {
-    if (fault === "refuse") socket.destroy();
-  });
+  return { url: `http://127.0.0.1:${front.port}`, fault: front.fault, close: front.close };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const { port: bound } = server.address() as net.AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    fault(mode) {
-      fault = mode;
-      if (mode === "refuse") server.closeAllConnections();
-    },
-    async close() {
-      for (const res of held) res.destroy();
-      held.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
