@@ -2,8 +2,8 @@
  * Counting an active local day inside a Firestore transaction — the heat-map day and the streak — shared by every
  * write that counts as activity (recordActivity, completeLecture, submitAnswer), so they all agree.
  */
-import type { Firestore, Transaction } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { Transaction } from "firebase-admin/firestore";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import type { UserDoc } from "../schemas/user.js";
 import { addDays, DEFAULT_TIMEZONE, localDate, streakAfterLateDay, withActiveDay, type StreakState } from "./days.js";
 
@@ -32,7 +32,7 @@ export function streakStateOf(user: UserDoc): StreakState {
 
 /** Reads what counting the day needs (its document; for a late day, the days before it) inside `tx`. */
 export async function readActiveDay(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   tx: Transaction,
   uid: string,
   user: UserDoc,

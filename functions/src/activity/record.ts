@@ -2,21 +2,20 @@
  * Recording an activity (API.md recordActivity) in one transaction: the activity, its local day on the heat map
  * and the streak. The activity id is derived from (uid, clientEventId), so a retried or racing call records once.
  */
-import { createHash } from "node:crypto";
-import type { Firestore } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import { InvalidInputError } from "../errors.js";
+import { derivedId } from "../ids.js";
 import { MAX_FUTURE_MS, MAX_PAST_MS, type DeviceContext, type RecordActivityRequest, type RecordActivityResponse } from "../schemas/activity.js";
 import { UserDoc } from "../schemas/user.js";
 import { readActiveDay } from "./active-day.js";
 
 /** A stable id per (user, client event): what makes duplicates impossible, even for two racing calls. */
 export function activityIdOf(uid: string, clientEventId: string): string {
-  return createHash("sha256").update(`${uid}\u0000${clientEventId}`).digest("base64url").slice(0, 32);
+  return derivedId(uid, clientEventId);
 }
 
 export async function recordActivity(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   uid: string,
   input: RecordActivityRequest,
   device: DeviceContext,

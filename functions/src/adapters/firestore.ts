@@ -7,10 +7,16 @@ import type { Firestore } from "firebase-admin/firestore";
 
 export type FirestoreModule = typeof FirestoreSdk;
 
-let kit: Promise<{ db: Firestore; sdk: FirestoreModule }> | undefined;
+/** The instance's client and the SDK module it came from (FieldValue, Timestamp, ...): what use cases take. */
+export interface FirestoreKit {
+  db: Firestore;
+  sdk: FirestoreModule;
+}
+
+let kit: Promise<FirestoreKit> | undefined;
 
 /** The instance's Firestore client and SDK module (FieldValue, Timestamp, ...), created once and reused. */
-export function firestoreKit(): Promise<{ db: Firestore; sdk: FirestoreModule }> {
+export function firestoreKit(): Promise<FirestoreKit> {
   kit ??= connect().catch((error: unknown) => {
     kit = undefined; // let the next call retry
     throw error;
@@ -22,7 +28,7 @@ export async function firestore(): Promise<Firestore> {
   return (await firestoreKit()).db;
 }
 
-async function connect(): Promise<{ db: Firestore; sdk: FirestoreModule }> {
+async function connect(): Promise<FirestoreKit> {
   const [{ getApps, initializeApp }, sdk] = await Promise.all([
     import("firebase-admin/app"),
     import("firebase-admin/firestore"),

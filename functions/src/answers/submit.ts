@@ -4,12 +4,11 @@
  * the transaction), grading on the server, the stored answer, the competency, and the activity with its day.
  * Idempotent by (uid, attemptId). The key never leaves this function: not in the answer, not in logs.
  */
-import { createHash } from "node:crypto";
-import type { Firestore } from "firebase-admin/firestore";
 import { z } from "zod";
 import { readActiveDay } from "../activity/active-day.js";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import { NotFoundError, PreconditionFailedError } from "../errors.js";
+import { derivedId } from "../ids.js";
 import {
   answerSchemaFor,
   MANUAL_TYPES,
@@ -25,11 +24,11 @@ import { grade, pointsFor } from "./grading.js";
 
 /** A stable id per (user, attempt): a retried submission finds its first answer instead of counting again. */
 export function answerIdOf(uid: string, attemptId: string): string {
-  return createHash("sha256").update(`${uid}\u0000answer\u0000${attemptId}`).digest("base64url").slice(0, 32);
+  return derivedId(uid, "answer", attemptId);
 }
 
 export async function submitAnswer(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   uid: string,
   input: SubmitAnswerRequest,
   nowMs: number = Date.now(),

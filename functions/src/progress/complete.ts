@@ -3,9 +3,8 @@
  * percentage, the user's completed count, the heat-map day and the streak. Idempotent: a second completion of the
  * same lecture changes nothing. The flush completes lectures through this same function.
  */
-import type { Firestore } from "firebase-admin/firestore";
 import { readActiveDay } from "../activity/active-day.js";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import { NotFoundError } from "../errors.js";
 import { UserDoc } from "../schemas/user.js";
 import { completionPercentage } from "./segments.js";
@@ -18,7 +17,7 @@ export interface CompleteLectureResult {
 }
 
 export async function recordLectureCompletion(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   uid: string,
   courseId: string,
   lectureId: string,

@@ -1,6 +1,6 @@
 /** The flush's Firestore port over firebase-admin: one getAll per page, conditional batched writes. */
-import type { Firestore, Timestamp, WriteBatch } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { Timestamp, WriteBatch } from "firebase-admin/firestore";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import type { FlushStore, ProgressWrite } from "./flush.js";
 import { parseProgressDoc, progressData, progressPath } from "./store.js";
 
@@ -8,7 +8,7 @@ import { parseProgressDoc, progressData, progressPath } from "./store.js";
 const MAX_BATCH_WRITES = 500;
 const MAX_BATCH_BYTES = 9 * 1024 * 1024;
 
-export function firestoreFlushStore(kit: { db: Firestore; sdk: FirestoreModule }): FlushStore {
+export function firestoreFlushStore(kit: FirestoreKit): FlushStore {
   const { db, sdk } = kit;
   return {
     async read(refs) {

@@ -1,6 +1,6 @@
 /** The Firestore side of progress: where documents live and how merged progress is written. */
-import type { Firestore, Transaction } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { Transaction } from "firebase-admin/firestore";
+import type { FirestoreKit, FirestoreModule } from "../adapters/firestore.js";
 import { ProgressDoc } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
@@ -22,7 +22,7 @@ export function progressData(doc: ProgressDoc, sdk: FirestoreModule): Record<str
  * (so a concurrent flush or completion is never overwritten). Returns the lectures that became complete.
  */
 export async function writeBufferedDirect(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   uid: string,
   courseId: string,
   buffered: BufferedProgress,

@@ -3,8 +3,7 @@
  * envelope, error and attempt count; replays retry with exponential backoff and stop after MAX_ATTEMPTS, keeping
  * the letter (status "exhausted") for inspection.
  */
-import type { Firestore } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import type { ChangeEnvelope } from "./envelope.js";
 import type { Sink, SinkName, SinkOutcome } from "./sinks/sink.js";
 
@@ -28,7 +27,7 @@ export function errorText(error: unknown): string {
   return text.slice(0, MAX_ERROR_LENGTH);
 }
 
-type Kit = { db: Firestore; sdk: FirestoreModule };
+type Kit = FirestoreKit;
 
 /** Records (or counts one more attempt of) a failed delivery. */
 export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: ChangeEnvelope, error: unknown, nowMs = Date.now()): Promise<void> {

@@ -2,8 +2,7 @@
  * Hands one change to every enabled sink in parallel. Sinks fail independently: a failure becomes a dead letter
  * and never stops the other sinks (nor fails the trigger, whose retries would redeliver to every sink).
  */
-import type { Firestore } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import * as logs from "../logs.js";
 import { recordDeadLetter } from "./dead-letters.js";
 import type { ChangeEnvelope } from "./envelope.js";
@@ -11,7 +10,7 @@ import type { SinkStatus } from "./sink-status.js";
 import type { Sink, SinkName, SinkOutcome } from "./sinks/sink.js";
 
 export async function dispatch(
-  kit: { db: Firestore; sdk: FirestoreModule },
+  kit: FirestoreKit,
   envelope: ChangeEnvelope,
   sinks: Sink[],
   status: SinkStatus,

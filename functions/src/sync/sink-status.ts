@@ -5,8 +5,7 @@
  * at most every FLUSH_EVERY_MS (and when asked), so counts can lag by that much and are lost only with an
  * instance that dies in between — a status figure, not an audit.
  */
-import type { Firestore } from "firebase-admin/firestore";
-import type { FirestoreModule } from "../adapters/firestore.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
 import { errorText } from "./dead-letters.js";
 import type { SinkName, SinkOutcome } from "./sinks/sink.js";
 
@@ -41,7 +40,7 @@ export class SinkStatus {
   }
 
   /** Adds the sums to Firestore when FLUSH_EVERY_MS has passed since the last time (or when forced). */
-  async flush(kit: { db: Firestore; sdk: FirestoreModule }, force = false, nowMs = Date.now()): Promise<void> {
+  async flush(kit: FirestoreKit, force = false, nowMs = Date.now()): Promise<void> {
     if (!this.pending.size || (!force && nowMs - this.lastFlush < FLUSH_EVERY_MS)) return;
     const pending = this.pending;
     this.pending = new Map();
