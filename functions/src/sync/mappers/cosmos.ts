@@ -16,6 +16,21 @@ import type { ChangeEnvelope, JsonObject, JsonValue } from "../envelope.js";
 export const COSMOS_PARTITION_KEY = "/student_id";
 /** What the legacy readers expect in `source_system` for data that LearnPulse wrote. */
 export const SOURCE_SYSTEM = "learnpulse";
+/** `source_system` of documents imported from Cosmos by the migration tool. */
+export const MIGRATED_FROM_COSMOS = "cosmos_migration";
+
+/**
+ * A change that only brings in what the migration imported from Cosmos — its `after` is marked as migrated and
+ * it is the import itself, or leaves the imported fields as they were — must not be written back to Cosmos: the
+ * item is already there, and writing it would echo the migration into the legacy store as a new version.
+ * A later change by LearnPulse (the mark or the data changes) does flow back.
+ */
+export function isMigrationEcho(envelope: ChangeEnvelope): boolean {
+  const after = envelope.after;
+  if (!after || after["source_system"] !== MIGRATED_FROM_COSMOS) return false;
+  if (!envelope.before) return true;
+  return JSON.stringify(envelope.before) === JSON.stringify(after);
+}
 
 export interface CosmosItem {
   id: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEnvelope } from "../envelope.js";
 import { changelogRow, latestViewSql } from "./bigquery.js";
-import { cosmosItem } from "./cosmos.js";
+import { cosmosItem, isMigrationEcho } from "./cosmos.js";
 import { mongoDocument } from "./mongo.js";
 
 const V = "2026-11-22T00:00:01.000001Z";
@@ -120,5 +120,22 @@ describe("Cosmos legacy items", () => {
 
   it("when a collection has no legacy container, then there is nothing to write", () => {
     expect(cosmosItem(envelope("courses", "courses/c1", {}, { title: "x" }))).toBeUndefined();
+  });
+});
+
+describe("migration echo", () => {
+  const migrated = { uid: "u1", source_system: "cosmos_migration", migration_timestamp: "2026-11-01T00:00:00.000000Z", score: 0.5 };
+  it("when the migration creates a document from Cosmos, then it is not written back to Cosmos", () => {
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, migrated))).toBe(true);
+  });
+
+  it("when a migrated document is rewritten unchanged (a re-run), then it is still an echo", () => {
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, migrated, migrated))).toBe(true);
+  });
+
+  it("when LearnPulse changes a migrated document or writes its own, then it flows to Cosmos", () => {
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, { ...migrated, score: 1 }, migrated))).toBe(false);
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, { uid: "u1", score: 1 }))).toBe(false);
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, null, migrated))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Container } from "@azure/cosmos";
 import type { ChangeEnvelope } from "../envelope.js";
-import { COSMOS_PARTITION_KEY, cosmosItem } from "../mappers/cosmos.js";
+import { COSMOS_PARTITION_KEY, cosmosItem, isMigrationEcho } from "../mappers/cosmos.js";
 import { outcomeOf, type Sink } from "./sink.js";
 
 /** Races lost in a row before the delivery is left to the dead-letter replay. */
@@ -17,7 +17,7 @@ export function cosmosSink(container: (name: string, partitionKeyPath: string) =
     deliver: (envelope: ChangeEnvelope) =>
       outcomeOf(async () => {
         const mapped = cosmosItem(envelope);
-        if (!mapped) return { skipped: "unmapped" };
+        if (!mapped || isMigrationEcho(envelope)) return { skipped: "unmapped" };
         const target = await container(mapped.container, COSMOS_PARTITION_KEY);
         const { item } = mapped;
         for (let race = 0; race < MAX_RACES; race++) {
