@@ -89,3 +89,23 @@ export const COSMOS_DATABASE = defineString("COSMOS_DATABASE", { description: "C
 
 /** The secrets of the functions that deliver to the sinks. */
 export const SINK_SECRETS = [MONGODB_URI, COSMOS_KEY];
+
+export const MIGRATION_PHASES = ["dual_write", "firestore_primary", "cosmos_retired"] as const;
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+/**
+ * Where the migration from Cosmos to Firestore stands: `dual_write` (Cosmos mirrored), `firestore_primary`
+ * (Cosmos still mirrored, reconciled as a shadow), `cosmos_retired` (no Cosmos write at all). README: the rollback drill.
+ * @default "dual_write"
+ */
+export const MIGRATION_PHASE = defineString("MIGRATION_PHASE", {
+  description: "Migration phase: dual_write, firestore_primary or cosmos_retired.",
+  default: "dual_write",
+  input: { select: { options: MIGRATION_PHASES.map((value) => ({ value })) } },
+});
+
+/** The phase in force; an unknown value keeps Cosmos mirrored (dual_write), the phase that loses nothing. */
+export function migrationPhase(): MigrationPhase {
+  const value = MIGRATION_PHASE.value() as MigrationPhase;
+  return MIGRATION_PHASES.includes(value) ? value : "dual_write";
+}

@@ -11,6 +11,7 @@ export {
   saveProgress,
 } from "./progress/functions.js";
 export {
+  getSyncStatus,
   mirrorActivities,
   mirrorActivityDays,
   mirrorAnswers,

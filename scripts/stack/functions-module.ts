@@ -54,6 +54,12 @@ export async function importFromFunctions<T>(specifier: string, functionsDir = F
   return (await import(pathToFileURL(join(dirname(pkgJsonPath), target)).href)) as T;
 }
 
+/** Names of the params the loaded functions declared. */
+export async function declaredParamNames(): Promise<string[]> {
+  const { declaredParams } = await importFromFunctions<{ declaredParams: DeclaredParam[] }>("firebase-functions/params");
+  return declaredParams.map((param) => param.name);
+}
+
 /** Walks up from a resolved entry file to the package's own package.json (packages need not export it). */
 function packageJsonOf(pkgName: string, entry: string): string {
   for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {

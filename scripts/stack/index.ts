@@ -7,7 +7,14 @@ import { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
 import { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
 import { startFirestore, type LocalFirestore } from "./firestore/index.ts";
-import { applyParamDefaults, closeFunctionClients, loadFunctions, type FunctionExport, type LoadedFunctions } from "./functions-module.ts";
+import {
+  applyParamDefaults,
+  closeFunctionClients,
+  declaredParamNames,
+  loadFunctions,
+  type FunctionExport,
+  type LoadedFunctions,
+} from "./functions-module.ts";
 import { startMongo, type LocalMongo } from "./mongo/index.ts";
 import { startRedis, type LocalRedis } from "./redis/index.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
@@ -195,7 +202,8 @@ type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unkno
 /**
  * `GET /__stack/stats`, `POST /__stack/idle` (waits for in-flight triggers), `POST /__stack/schedules/{name}`
  * (runs a schedule now), `POST /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}`
- * (mode: off, refuse, timeout, error; cosmos also throttle): how tests in other processes observe and drive the stack.
+ * (mode: off, refuse, timeout, error; cosmos also throttle), `POST /__stack/params/{NAME}/{value}` (sets a declared
+ * param, as redeploying with a new value would): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
   return (path) => {
@@ -221,6 +229,15 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
         if (mode === "throttle" && service !== "cosmos") throw new Error("only cosmos throttles");
         (target.fault as (mode: unknown) => void)(mode === "off" ? false : mode);
         return { service, mode };
+      };
+    }
+    const param = /^params\/([A-Z0-9_]+)\/([A-Za-z0-9_.,-]*)$/.exec(path);
+    if (param) {
+      return async () => {
+        const [, name, value] = param as unknown as [string, string, string];
+        if (!(await declaredParamNames()).includes(name)) throw new Error(`${name} is not a declared param`);
+        process.env[name] = decodeURIComponent(value);
+        return { [name]: process.env[name] };
       };
     }
     const schedule = /^schedules\/([A-Za-z0-9_]+)$/.exec(path)?.[1];

@@ -5,6 +5,7 @@ import { onSchedule } from "firebase-functions/scheduler";
 import { bigquery } from "../adapters/bigquery.js";
 import { cosmosContainer } from "../adapters/cosmos.js";
 import { firestoreKit } from "../adapters/firestore.js";
+import { upstash } from "../adapters/upstash.js";
 import { mongo } from "../adapters/mongo.js";
 import { callable } from "../callable.js";
 import {
@@ -15,15 +16,20 @@ import {
   SINK_BIGQUERY_ENABLED,
   SINK_COSMOS_ENABLED,
   SINK_MONGO_ENABLED,
+  FLUSH_SCHEDULE,
+  REDIS_SECRETS,
   SINK_SECRETS,
+  migrationPhase,
 } from "../config.js";
+import { windowMsOfSchedule } from "../progress/window.js";
 import * as logs from "../logs.js";
 import { callableOptions } from "../options.js";
-import { ReplayDeadLettersRequest } from "../schemas/sync.js";
+import { GetSyncStatusRequest, ReplayDeadLettersRequest } from "../schemas/sync.js";
 import { replayDeadLetters } from "./dead-letters.js";
 import { dispatch } from "./dispatch.js";
 import { buildEnvelope } from "./envelope.js";
 import { SinkStatus } from "./sink-status.js";
+import { readSyncStatus } from "./status.js";
 import { bigquerySink } from "./sinks/bigquery.js";
 import { cosmosSink } from "./sinks/cosmos.js";
 import { mongoSink } from "./sinks/mongo.js";
@@ -45,13 +51,16 @@ const SINKS = {
   cosmos: cosmosSink(cosmosContainer),
 };
 
-/** The sinks switched on by their params. */
+/** Which sinks run: their params, and for Cosmos the migration phase (retired: no Cosmos write at all). */
+export function sinkEnabled(name: Sink["name"]): boolean {
+  if (name === "bigquery") return SINK_BIGQUERY_ENABLED.value();
+  if (name === "mongo") return SINK_MONGO_ENABLED.value();
+  return SINK_COSMOS_ENABLED.value() && migrationPhase() !== "cosmos_retired";
+}
+
+/** The sinks switched on. */
 export function enabledSinks(): Sink[] {
-  return [
-    SINK_BIGQUERY_ENABLED.value() ? SINKS.bigquery : undefined,
-    SINK_MONGO_ENABLED.value() ? SINKS.mongo : undefined,
-    SINK_COSMOS_ENABLED.value() ? SINKS.cosmos : undefined,
-  ].filter((sink): sink is Sink => sink !== undefined);
+  return Object.values(SINKS).filter((sink) => sinkEnabled(sink.name));
 }
 
 export function isMirrored(collection: string): boolean {
@@ -112,3 +121,13 @@ export const replayDeadLettersSchedule = onSchedule(
     logs.replayDone({ trigger: "schedule", ...result });
   },
 );
+
+export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: GetSyncStatusRequest, admin: true }, async () =>
+  readSyncStatus(await firestoreKit(), upstash(), {
+    phase: migrationPhase(),
+    enabled: sinkEnabled,
+    windowMs: windowMsOfSchedule(FLUSH_SCHEDULE),
+  }),
+);
+
+export const getSyncStatus = onCall({ ...callableOptions, secrets: REDIS_SECRETS }, handleGetSyncStatus);

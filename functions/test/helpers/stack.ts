@@ -49,3 +49,5 @@ export type FaultService = "redis" | "bigquery" | "mongo" | "cosmos";
 export type FaultMode = "off" | "refuse" | "timeout" | "error" | "throttle";
 /** Makes a stand-in fail (or recover) — the stack's fault injection, for chaos tests. */
 export const setFault = (service: FaultService, mode: FaultMode) => control<{ service: string }>(`faults/${service}/${mode}`);
+/** Sets a param in the stack's functions, as redeploying with a new value would. */
+export const setParam = (name: string, value: string) => control<Record<string, string>>(`params/${name}/${encodeURIComponent(value)}`);

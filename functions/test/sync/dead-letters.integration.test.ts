@@ -29,6 +29,7 @@ describe("dead letters", () => {
     const sink = scriptedSink({ applied: true });
     await replayDeadLetters(kit, [sink], { sink: "cosmos", limit: 1_000, force: true });
     expect((await ref.get()).get("status")).toBe("exhausted"); // kept for inspection, never retried again
+    await ref.delete();
   });
 
   it("when a letter's backoff has not elapsed, then only a forced replay retries it; success removes it", async () => {
