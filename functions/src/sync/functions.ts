@@ -27,6 +27,7 @@ import { callableOptions } from "../options.js";
 import { GetSyncStatusRequest, ReplayDeadLettersRequest } from "../schemas/sync.js";
 import { replayDeadLetters } from "./dead-letters.js";
 import { dispatch } from "./dispatch.js";
+import { MIRRORED_DOCUMENTS } from "./collections.js";
 import { buildEnvelope } from "./envelope.js";
 import { SinkStatus } from "./sink-status.js";
 import { readSyncStatus } from "./status.js";
@@ -35,15 +36,7 @@ import { cosmosSink } from "./sinks/cosmos.js";
 import { mongoSink } from "./sinks/mongo.js";
 import type { Sink } from "./sinks/sink.js";
 
-/** The document pattern of each mirrored collection (a trigger each; MIRROR_COLLECTIONS switches them at run time). */
-export const MIRRORED_DOCUMENTS = {
-  users: "users/{uid}",
-  progress: "users/{uid}/progress/{courseId}",
-  activityDays: "users/{uid}/activityDays/{date}",
-  competencies: "users/{uid}/competencies/{competencyId}",
-  activities: "activities/{activityId}",
-  answers: "answers/{answerId}",
-} as const;
+export { MIRRORED_DOCUMENTS };
 
 const SINKS = {
   bigquery: bigquerySink(bigquery, () => BIGQUERY_DATASET.value()),
@@ -56,6 +49,11 @@ export function sinkEnabled(name: Sink["name"]): boolean {
   if (name === "bigquery") return SINK_BIGQUERY_ENABLED.value();
   if (name === "mongo") return SINK_MONGO_ENABLED.value();
   return SINK_COSMOS_ENABLED.value() && migrationPhase() !== "cosmos_retired";
+}
+
+/** A sink by name, switched on or not (tools that target one sink explicitly). */
+export function sinkNamed(name: Sink["name"]): Sink {
+  return SINKS[name];
 }
 
 /** The sinks switched on. */
