@@ -51,3 +51,5 @@ export type FaultMode = "off" | "refuse" | "timeout" | "error" | "throttle";
 export const setFault = (service: FaultService, mode: FaultMode) => control<{ service: string }>(`faults/${service}/${mode}`);
 /** Sets a param in the stack's functions, as redeploying with a new value would. */
 export const setParam = (name: string, value: string) => control<Record<string, string>>(`params/${name}/${encodeURIComponent(value)}`);
+/** Zeroes the stand-ins' counters (chaos tests, which run alone, measure from zero). */
+export const resetStats = () => control<{ reset: boolean }>("reset-stats");
