@@ -20,16 +20,18 @@ export const SOURCE_SYSTEM = "learnpulse";
 export const MIGRATED_FROM_COSMOS = "cosmos_migration";
 
 /**
- * A change that only brings in what the migration imported from Cosmos — its `after` is marked as migrated and
- * it is the import itself, or leaves the imported fields as they were — must not be written back to Cosmos: the
- * item is already there, and writing it would echo the migration into the legacy store as a new version.
- * A later change by LearnPulse (the mark or the data changes) does flow back.
+ * A change that only brings in what the migration imported from Cosmos must not be written back to Cosmos: the
+ * item is already there, and writing it would echo the migration into the legacy store as a new version. That is
+ * a document marked as migrated that the migration just created, re-imported (a later run: a new
+ * `migration_timestamp`), or rewrote unchanged. A change LearnPulse makes to a migrated document keeps the
+ * migration's timestamp and changes data, so it does flow back.
  */
 export function isMigrationEcho(envelope: ChangeEnvelope): boolean {
-  const after = envelope.after;
+  const { before, after } = envelope;
   if (!after || after["source_system"] !== MIGRATED_FROM_COSMOS) return false;
-  if (!envelope.before) return true;
-  return JSON.stringify(envelope.before) === JSON.stringify(after);
+  if (!before) return true;
+  if (before["migration_timestamp"] !== after["migration_timestamp"]) return true;
+  return JSON.stringify(before) === JSON.stringify(after);
 }
 
 export interface CosmosItem {

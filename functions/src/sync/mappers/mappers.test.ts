@@ -133,6 +133,11 @@ describe("migration echo", () => {
     expect(isMigrationEcho(envelope("answers", "answers/a1", {}, migrated, migrated))).toBe(true);
   });
 
+  it("when a later migration run re-imports a changed legacy item, then it is still an echo", () => {
+    const reimported = { ...migrated, score: 0.75, migration_timestamp: "2026-11-20T00:00:00.000000Z" };
+    expect(isMigrationEcho(envelope("answers", "answers/a1", {}, reimported, migrated))).toBe(true);
+  });
+
   it("when LearnPulse changes a migrated document or writes its own, then it flows to Cosmos", () => {
     expect(isMigrationEcho(envelope("answers", "answers/a1", {}, { ...migrated, score: 1 }, migrated))).toBe(false);
     expect(isMigrationEcho(envelope("answers", "answers/a1", {}, { uid: "u1", score: 1 }))).toBe(false);
