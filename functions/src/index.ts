@@ -21,3 +21,4 @@ export {
   replayDeadLettersCallable as replayDeadLetters,
   replayDeadLettersSchedule as replayDeadLettersScheduled,
 } from "./sync/functions.js";
+export { reconcileCallable as reconcile, reconcileDaily } from "./sync/reconcile/functions.js";

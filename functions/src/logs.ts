@@ -68,3 +68,24 @@ export function deadLetterLost(fields: { sink: string; eventId: string; error: u
 export function replayDone(fields: { trigger: string; replayed: number; succeeded: number; failed: number }): void {
   logger.info("sync.replay_done", fields);
 }
+
+/** A reconciliation run finished (its report is also in `_sync/reconcile/runs/{runId}`). */
+export function reconcileDone(fields: {
+  runId: string;
+  collection: string;
+  sink: string;
+  repair: boolean;
+  sampled: boolean;
+  checked: number;
+  missing: number;
+  stale: number;
+  changed: number;
+  extra: number;
+  repaired: number;
+  repairFailed: number;
+  durationMs: number;
+}): void {
+  const { runId, collection, sink, repair, sampled, checked, missing, stale, changed, extra, repaired, repairFailed, durationMs } = fields;
+  const divergent = missing + stale + extra > 0;
+  (divergent ? logger.warn : logger.info)("sync.reconcile_done", { runId, collection, sink, repair, sampled, checked, missing, stale, changed, extra, repaired, repairFailed, durationMs });
+}

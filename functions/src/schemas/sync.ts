@@ -33,3 +33,44 @@ export const SyncStatusResponse = z.strictObject({
   sinks: z.strictObject({ bigquery: SinkStatusView, mongo: SinkStatusView, cosmos: SinkStatusView }),
 });
 export type SyncStatusResponse = z.infer<typeof SyncStatusResponse>;
+
+/** The collections the change triggers mirror (sync/functions.ts MIRRORED_DOCUMENTS). */
+export const MirroredCollection = z.enum(["users", "progress", "activityDays", "competencies", "activities", "answers"]);
+export type MirroredCollection = z.infer<typeof MirroredCollection>;
+
+export const ReconcileRequest = z.strictObject({
+  collection: MirroredCollection,
+  sink: SinkName,
+  repair: z.boolean().optional(),
+  /** Documents checked at most; a callable has 9 minutes, and the CLI has no such limit. */
+  limit: z.number().int().min(1).max(50_000).optional(),
+});
+export type ReconcileRequest = z.infer<typeof ReconcileRequest>;
+
+export const ReconcileResponse = z.strictObject({
+  checked: z.number(),
+  missing: z.number(),
+  stale: z.number(),
+  extra: z.number(),
+  repaired: z.number(),
+});
+export type ReconcileResponse = z.infer<typeof ReconcileResponse>;
+
+/** A reconciliation run as stored in `_sync/reconcile/runs/{runId}` and logged (`sync.reconcile_done`). */
+export const ReconcileReport = ReconcileResponse.extend({
+  runId: z.string(),
+  collection: MirroredCollection,
+  sink: SinkName,
+  repair: z.boolean(),
+  /** A sampled run (the daily job) rather than a full or limited one. */
+  sampled: z.boolean(),
+  /** Same version as Firestore but other content; counted in `stale` too. */
+  changed: z.number(),
+  /** Repairs the sink refused or failed (a newer copy, an outage); the next run finds them again. */
+  repairFailed: z.number(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  /** A few document paths of each kind, to look at. */
+  examples: z.strictObject({ missing: z.array(z.string()), stale: z.array(z.string()), changed: z.array(z.string()), extra: z.array(z.string()) }),
+});
+export type ReconcileReport = z.infer<typeof ReconcileReport>;

@@ -24,6 +24,8 @@ export function bigquerySink(client: () => Promise<BigQuery>, datasetId: () => s
 
   return {
     name: "bigquery",
+    // No repair option: the changelog only appends, and a repair's row (same version, later timestamp = its event
+    // time) wins the latest view's tie-break.
     deliver: (envelope: ChangeEnvelope) =>
       outcomeOf(async () => {
         const bq = await client();

@@ -6,7 +6,7 @@
 import type { Container } from "@azure/cosmos";
 import type { ChangeEnvelope } from "../envelope.js";
 import { COSMOS_PARTITION_KEY, cosmosItem, isMigrationEcho } from "../mappers/cosmos.js";
-import { outcomeOf, type Sink } from "./sink.js";
+import { outcomeOf, type DeliverOptions, type Sink } from "./sink.js";
 
 /** Races lost in a row before the delivery is left to the dead-letter replay. */
 const MAX_RACES = 5;
@@ -14,15 +14,17 @@ const MAX_RACES = 5;
 export function cosmosSink(container: (name: string, partitionKeyPath: string) => Promise<Container>): Sink {
   return {
     name: "cosmos",
-    deliver: (envelope: ChangeEnvelope) =>
+    deliver: (envelope: ChangeEnvelope, options: DeliverOptions = {}) =>
       outcomeOf(async () => {
         const mapped = cosmosItem(envelope);
-        if (!mapped || isMigrationEcho(envelope)) return { skipped: "unmapped" };
+        // A repair writes migrated documents too: reconciliation found Cosmos's copy absent or different.
+        if (!mapped || (!options.repair && isMigrationEcho(envelope))) return { skipped: "unmapped" };
         const target = await container(mapped.container, COSMOS_PARTITION_KEY);
         const { item } = mapped;
         for (let race = 0; race < MAX_RACES; race++) {
           const { resource: stored } = await target.item(item.id, item.student_id).read<{ _v?: string; _etag?: string }>();
-          if (stored?._v !== undefined && stored._v >= item._v) return { skipped: "stale" };
+          const held = stored?._v;
+          if (held !== undefined && (held > item._v || (held === item._v && !options.repair))) return { skipped: "stale" };
           try {
             if (stored?._etag) await target.item(item.id, item.student_id).replace(item, { accessCondition: { type: "IfMatch", condition: stored._etag } });
             else await target.items.create(item);

@@ -6,9 +6,19 @@ export type SinkName = (typeof SINK_NAMES)[number];
 
 export type SinkOutcome = { applied: true } | { skipped: "stale" | "unmapped" } | { failed: unknown };
 
+/** How a delivery is applied. */
+export interface DeliverOptions {
+  /**
+   * A reconciliation repair: the sink's copy is known to differ, possibly at the same version (a change lost or
+   * corrupted after it was applied), so an equal stored version is overwritten too — the guards skip only newer ones.
+   * @default false
+   */
+  repair?: boolean;
+}
+
 export interface Sink {
   name: SinkName;
-  deliver(envelope: ChangeEnvelope): Promise<SinkOutcome>;
+  deliver(envelope: ChangeEnvelope, options?: DeliverOptions): Promise<SinkOutcome>;
 }
 
 /**

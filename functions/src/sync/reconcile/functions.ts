@@ -1,0 +1,60 @@
+/** Registrations of reconciliation: the admin callable `reconcile` (API.md) and the daily sampled check. */
+import { onCall } from "firebase-functions/https";
+import { onSchedule } from "firebase-functions/scheduler";
+import { bigquery } from "../../adapters/bigquery.js";
+import { cosmosContainer } from "../../adapters/cosmos.js";
+import { firestoreKit } from "../../adapters/firestore.js";
+import { mongo } from "../../adapters/mongo.js";
+import { callable } from "../../callable.js";
+import { BIGQUERY_DATASET, MONGODB_DATABASE, REGION, SINK_SECRETS } from "../../config.js";
+import { PreconditionFailedError } from "../../errors.js";
+import { callableOptions } from "../../options.js";
+import { MirroredCollection, ReconcileRequest, type ReconcileResponse } from "../../schemas/sync.js";
+import { enabledSinks, isMirrored, MIRRORED_DOCUMENTS } from "../functions.js";
+import type { SinkName } from "../sinks/sink.js";
+import { reconcile, type ReconcileTarget } from "./reconcile.js";
+import { bigqueryReader } from "./readers/bigquery.js";
+import { cosmosReader } from "./readers/cosmos.js";
+import { mongoReader } from "./readers/mongo.js";
+import type { SinkReader } from "./readers/reader.js";
+
+const READERS: Record<SinkName, SinkReader> = {
+  bigquery: bigqueryReader(bigquery, () => BIGQUERY_DATASET.value()),
+  mongo: mongoReader(mongo, () => MONGODB_DATABASE.value()),
+  cosmos: cosmosReader(cosmosContainer),
+};
+
+/** The collection and sink to compare, as deployed: only a mirrored collection and an enabled sink make sense. */
+export function reconcileTarget(collection: MirroredCollection, sinkName: SinkName): ReconcileTarget {
+  const sink = enabledSinks().find((candidate) => candidate.name === sinkName);
+  if (!sink) throw new PreconditionFailedError(`sink ${sinkName} is not enabled`);
+  if (!isMirrored(collection)) throw new PreconditionFailedError(`collection ${collection} is not mirrored (MIRROR_COLLECTIONS)`);
+  return { collection, pattern: MIRRORED_DOCUMENTS[collection], sink, reader: READERS[sinkName] };
+}
+
+export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRequest, admin: true }, async (input): Promise<ReconcileResponse> => {
+  const report = await reconcile(await firestoreKit(), reconcileTarget(input.collection, input.sink), {
+    ...(input.repair !== undefined ? { repair: input.repair } : {}),
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+  });
+  return { checked: report.checked, missing: report.missing, stale: report.stale, extra: report.extra, repaired: report.repaired };
+});
+
+export const reconcileCallable = onCall({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
+
+/** Documents the daily run checks per collection and sink: a sample, not a sweep (the CLI sweeps). */
+export const DAILY_SAMPLE = 1_000;
+
+/** Checks a sample of every mirrored collection in every enabled sink, without repairing: it reports. */
+export async function reconcileSample(sample = DAILY_SAMPLE): Promise<void> {
+  const kit = await firestoreKit();
+  const collections = MirroredCollection.options.filter(isMirrored);
+  for (const sink of enabledSinks()) {
+    for (const collection of collections) await reconcile(kit, reconcileTarget(collection, sink.name), { sample });
+  }
+}
+
+export const reconcileDaily = onSchedule(
+  { schedule: "every 24 hours", region: REGION, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB", retryCount: 0 },
+  () => reconcileSample(),
+);
