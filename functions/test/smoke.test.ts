@@ -86,6 +86,19 @@ describe("registered functions (firebase-functions-test)", () => {
     });
   });
 
+  it("getSyncStatus answers an admin the migration phase", async () => {
+    await expect(callAs(functions.getSyncStatus, {})).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(callAs(functions.getSyncStatus, {}, { admin: true })).resolves.toMatchObject({ migrationPhase: "dual_write" });
+  });
+
+  it("reconcile refuses a caller without the admin claim", async () => {
+    await expect(callAs(functions.reconcile, { collection: "answers", sink: "mongo" })).rejects.toMatchObject({ code: "permission-denied" });
+  });
+
+  it("reconcileDaily is a schedule every 24 hours", () => {
+    expect(functions.reconcileDaily.__endpoint.scheduleTrigger).toMatchObject({ schedule: "every 24 hours" });
+  });
+
   it("countLectures is a Firestore trigger on courses/{courseId}/lectures/{lectureId}", () => {
     expect(functions.countLectures.__endpoint.eventTrigger).toMatchObject({
       eventType: "google.cloud.firestore.document.v1.written",

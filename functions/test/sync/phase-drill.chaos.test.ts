@@ -1,12 +1,16 @@
 /**
  * The migration phase drill: with Cosmos retired, changes reach BigQuery and MongoDB but not a single Cosmos write
- * happens (counted at the Cosmos stand-in). Runs in the chaos group: it reads stack-wide counters.
+ * happens (counted at the Cosmos stand-in); back in dual_write, reconcile with repair brings Cosmos level again and
+ * the next reconcile is clean (the rollback drill in README). Runs in the chaos group: it reads stack-wide counters.
  */
 import { describe, expect, it } from "vitest";
 import { firestore } from "../../src/adapters/firestore.js";
 import { readCosmos, readMongo } from "../helpers/sinks.js";
 import { resetStats, setParam, stackStats, triggersIdle, uniqueId } from "../helpers/stack.js";
 import { buildEnvelope } from "../../src/sync/envelope.js";
+import { reconcile } from "../../src/sync/reconcile/reconcile.js";
+import { reconcileTarget } from "../../src/sync/reconcile/functions.js";
+import { firestoreKit } from "../../src/adapters/firestore.js";
 
 describe("migration phase drill", () => {
   it("when Cosmos is retired, then changes reach the other sinks and Cosmos gets no write at all", async () => {
@@ -27,5 +31,13 @@ describe("migration phase drill", () => {
     } finally {
       await setParam("MIGRATION_PHASE", "dual_write");
     }
+
+    // Rollback: Cosmos mirrored again; what it missed while retired comes back through reconcile with repair.
+    const kit = await firestoreKit();
+    const range = { after: `answers/${uid}`, upTo: `answers/${uid}\uf8ff` };
+    const first = await reconcile(kit, reconcileTarget("answers", "cosmos"), { range, repair: true });
+    expect(first).toMatchObject({ checked: 5, missing: 5, repaired: 5 });
+    const again = await reconcile(kit, reconcileTarget("answers", "cosmos"), { range });
+    expect(again).toMatchObject({ checked: 5, missing: 0, stale: 0, extra: 0 });
   });
 });
