@@ -4,11 +4,11 @@
  * or an overlap with live triggers harmless). Pages by document path with a cursor, never an offset, so a run can
  * resume after the last page it finished.
  */
-import type { DocumentSnapshot, Query } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { derivedId } from "../ids.js";
-import { isSubcollection, pathParamsOf, type MirroredCollection } from "./collections.js";
+import { MIRRORED_DOCUMENTS, pathParamsOf, type MirroredCollection } from "./collections.js";
 import { buildEnvelope } from "./envelope.js";
+import { firestorePages } from "./firestore-pages.js";
 import type { Sink } from "./sinks/sink.js";
 
 export const BACKFILL_PAGE_SIZE = 500;
@@ -38,16 +38,15 @@ export interface BackfillOptions {
 export async function backfillSink(kit: FirestoreKit, options: BackfillOptions): Promise<BackfillProgress> {
   const progress: BackfillProgress = { sent: 0, applied: 0, skipped: 0, failed: 0, lastPath: options.after ?? null };
   const now = options.nowMs ?? Date.now;
-  for (;;) {
-    const page = await pageAfter(kit, options.collection, progress.lastPath, options.pageSize ?? BACKFILL_PAGE_SIZE);
-    if (!page.length) return progress;
+  const range = progress.lastPath ? { after: progress.lastPath } : {};
+  for await (const page of firestorePages(kit, options.collection, range, Infinity, options.pageSize ?? BACKFILL_PAGE_SIZE)) {
     await inParallel(page, CONCURRENCY, async (snapshot) => {
       const envelope = buildEnvelope({
         // One id per (document, version): re-sending the same import is the same BigQuery insertId.
         eventId: derivedId("import", snapshot.ref.path, snapshot.updateTime?.toMillis().toString() ?? ""),
         eventTime: new Date(now()).toISOString(),
         documentPath: snapshot.ref.path,
-        pathParams: pathParamsOf(options.collection, snapshot.ref.path),
+        pathParams: pathParamsOf(MIRRORED_DOCUMENTS[options.collection], snapshot.ref.path) ?? {},
         before: { exists: false },
         after: { exists: true, data: snapshot.data(), ...(snapshot.updateTime ? { updateTime: snapshot.updateTime } : {}) },
         operation: "IMPORT",
@@ -61,16 +60,7 @@ export async function backfillSink(kit: FirestoreKit, options: BackfillOptions):
     progress.lastPath = page.at(-1)?.ref.path ?? progress.lastPath;
     await options.onPage?.({ ...progress });
   }
-}
-
-/** Documents of the collection after a path, in path order (collection groups order by full path). */
-async function pageAfter(kit: FirestoreKit, collection: MirroredCollection, after: string | null, size: number): Promise<DocumentSnapshot[]> {
-  const { db, sdk } = kit;
-  const documentId = sdk.FieldPath.documentId();
-  let query: Query = isSubcollection(collection) ? db.collectionGroup(collection) : db.collection(collection);
-  query = query.orderBy(documentId);
-  if (after) query = query.startAfter(isSubcollection(collection) ? after : (after.split("/").at(-1) as string));
-  return (await query.limit(size).get()).docs;
+  return progress;
 }
 
 async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {

@@ -17,18 +17,27 @@ export function isMirroredCollection(name: string): name is MirroredCollection {
 }
 
 /** A subcollection (users/{uid}/progress/...) is read with a collection-group query; a top-level one directly. */
-export function isSubcollection(collection: MirroredCollection): boolean {
-  return MIRRORED_DOCUMENTS[collection].split("/").length > 2;
+export function isSubcollection(collection: string): boolean {
+  return !TOP_LEVEL.has(collection);
 }
 
-/** The path params a trigger on the collection's pattern would extract from a document path. */
-export function pathParamsOf(collection: MirroredCollection, documentPath: string): Record<string, string> {
-  const pattern = MIRRORED_DOCUMENTS[collection].split("/");
-  const segments = documentPath.split("/");
+/** Collections stored at the top level (`{collection}/{id}`); the others are subcollections of a user. */
+export const TOP_LEVEL: ReadonlySet<string> = new Set(
+  Object.entries(MIRRORED_DOCUMENTS)
+    .filter(([, pattern]) => pattern.split("/").length === 2)
+    .map(([collection]) => collection),
+);
+
+/** Path params of a document under its trigger pattern (`users/{uid}/progress/{courseId}`), as the trigger sees them. */
+export function pathParamsOf(pattern: string, path: string): Record<string, string> | undefined {
+  const names = pattern.split("/");
+  const parts = path.split("/");
+  if (names.length !== parts.length) return undefined;
   const params: Record<string, string> = {};
-  pattern.forEach((part, index) => {
-    const name = /^\{(\w+)\}$/.exec(part)?.[1];
-    if (name && segments[index] !== undefined) params[name] = segments[index] as string;
-  });
+  for (const [index, name] of names.entries()) {
+    const part = parts[index] ?? "";
+    if (name.startsWith("{")) params[name.slice(1, -1)] = part;
+    else if (name !== part) return undefined;
+  }
   return params;
 }

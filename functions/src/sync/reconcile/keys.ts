@@ -6,21 +6,8 @@
  * user, `users/{uid}/{collection}/{id}`, read through a collection-group query.
  */
 
-export const TOP_LEVEL = new Set(["answers", "activities", "users"]);
-
-/** Path params of a document under its trigger pattern (`users/{uid}/progress/{courseId}`), as the trigger sees them. */
-export function pathParamsOf(pattern: string, path: string): Record<string, string> | undefined {
-  const names = pattern.split("/");
-  const parts = path.split("/");
-  if (names.length !== parts.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [index, name] of names.entries()) {
-    const part = parts[index] ?? "";
-    if (name.startsWith("{")) params[name.slice(1, -1)] = part;
-    else if (name !== part) return undefined;
-  }
-  return params;
-}
+export { pathParamsOf, TOP_LEVEL } from "../collections.js";
+import { TOP_LEVEL } from "../collections.js";
 
 /**
  * A path (or a range bound given as a path: `answers/ab`, `users/u1`, `users/u1/progress/c1`) in the Cosmos id order

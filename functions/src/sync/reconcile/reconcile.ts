@@ -14,7 +14,7 @@ import type { ReconcileReport } from "../../schemas/sync.js";
 import { buildEnvelope, versionOf, type ChangeEnvelope } from "../envelope.js";
 import type { Sink } from "../sinks/sink.js";
 import { contentHash, verdictOf } from "./compare.js";
-import { firestorePages } from "./firestore-pages.js";
+import { firestorePages } from "../firestore-pages.js";
 import { pathParamsOf, TOP_LEVEL } from "./keys.js";
 import type { KeyRange, LiveDoc, SinkReader } from "./readers/reader.js";
 

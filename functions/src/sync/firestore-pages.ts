@@ -4,14 +4,20 @@
  * one collection-group query, whose keys (and cursors) are whole document paths.
  */
 import type { Query, QueryDocumentSnapshot } from "firebase-admin/firestore";
-import type { FirestoreKit } from "../../adapters/firestore.js";
-import { TOP_LEVEL } from "./keys.js";
-import type { KeyRange } from "./readers/reader.js";
+import type { FirestoreKit } from "../adapters/firestore.js";
+import { TOP_LEVEL } from "./collections.js";
+import type { KeyRange } from "./reconcile/readers/reader.js";
 
 /** Firestore documents per page (and so per sink request). */
 export const FIRESTORE_PAGE = 500;
 
-export async function* firestorePages(kit: FirestoreKit, collection: string, range: KeyRange, limit: number): AsyncGenerator<QueryDocumentSnapshot[]> {
+export async function* firestorePages(
+  kit: FirestoreKit,
+  collection: string,
+  range: KeyRange,
+  limit: number,
+  pageSize = FIRESTORE_PAGE,
+): AsyncGenerator<QueryDocumentSnapshot[]> {
   const { db, sdk } = kit;
   const topLevel = TOP_LEVEL.has(collection);
   // Top-level cursors are document ids; collection-group cursors are references (any valid path, e.g. users/{uid}).
@@ -21,7 +27,7 @@ export async function* firestorePages(kit: FirestoreKit, collection: string, ran
   let after = range.after;
   let remaining = limit;
   while (remaining > 0) {
-    const size = Math.min(FIRESTORE_PAGE, remaining);
+    const size = Math.min(pageSize, remaining);
     const page = await (after === undefined ? query : query.startAfter(key(after))).limit(size).get();
     if (page.empty) return;
     yield page.docs;
