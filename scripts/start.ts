@@ -4,6 +4,7 @@
  */
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
+import { startDashboard } from "../dashboard/server.ts";
 import { startStack } from "./stack/index.ts";
 import { DEMO_COURSE_ID, seedDemoCatalogue } from "./stack/seed.ts";
 import { emulatorIdToken } from "./stack/tokens.ts";
@@ -21,6 +22,8 @@ const stack = await startStack({
 const admin = initializeApp({ projectId: stack.projectId }, "seed");
 await seedDemoCatalogue(getFirestore(admin));
 
+const dashboard = await startDashboard({ functionsUrl: stack.env.LEARNPULSE_FUNCTIONS_URL, port: port("DASHBOARD_PORT", 5173) });
+
 const token = emulatorIdToken("demo-student");
 console.log(`
 Firestore      ${stack.env.FIRESTORE_EMULATOR_HOST}${stack.firestore ? " (in-process stand-in)" : " (external emulator)"}
@@ -33,6 +36,7 @@ Triggers       ${[...stack.functions.triggers.keys()].join(", ") || "(none)"}
 Schedules      ${[...stack.functions.schedules.keys()].join(", ") || "(none)"}
 Stack control  ${stack.env.LEARNPULSE_STACK_URL}/stats
 Demo course    ${DEMO_COURSE_ID}
+Dashboard      ${dashboard.url}  (local token mode: pick any uid; tick "admin claim" for Data sync)
 
 Env for a client or a script:
 ${Object.entries(stack.env)
@@ -51,6 +55,7 @@ const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping the local stack`);
+  await dashboard.stop();
   await stack.stop();
   process.exit(0);
 };

@@ -1,0 +1,120 @@
+/** The admin "Data sync" view: getSyncStatus every few seconds, and the flushNow / replayDeadLetters / reconcile buttons. */
+import type { MirroredCollection, SyncStatusResponse } from "../../functions/src/schemas/sync.ts";
+import { call, type Identity } from "./callables.ts";
+import { ago, el, errorText, every } from "./ui.ts";
+
+const STATUS_REFRESH_MS = 3_000;
+const SINKS = ["bigquery", "mongo", "cosmos"] as const;
+const COLLECTIONS: MirroredCollection[] = ["progress", "activities", "answers", "competencies", "activityDays", "users"];
+
+export function mountAdminView(root: HTMLElement, identity: () => Identity): { refresh(): Promise<void> } {
+  const status = el("p", { class: "error", id: "admin-error" });
+  const phase = el("strong", { id: "migration-phase" }, "–");
+  const updated = el("span", { class: "muted", id: "status-updated" });
+  const writeBehind = el("dl", { class: "stats", id: "write-behind" });
+  const sinkRows = el("tbody", { id: "sinks" });
+  const actionLog = el("pre", { id: "action-log", class: "log" }, "No action yet.");
+
+  const flushButton = el("button", { type: "button", id: "flush-now", class: "primary" }, "Flush now");
+  const replaySink = el("select", { id: "replay-sink", "aria-label": "Sink to replay" }, el("option", { value: "" }, "every sink"), ...SINKS.map((s) => el("option", { value: s }, s)));
+  const replayButton = el("button", { type: "button", id: "replay-dead-letters" }, "Replay dead letters");
+  const reconcileCollection = el("select", { id: "reconcile-collection", "aria-label": "Collection" }, ...COLLECTIONS.map((c) => el("option", { value: c }, c)));
+  const reconcileSink = el("select", { id: "reconcile-sink", "aria-label": "Sink" }, ...SINKS.map((s) => el("option", { value: s }, s)));
+  const repair = el("input", { type: "checkbox", id: "reconcile-repair" });
+  const reconcileButton = el("button", { type: "button", id: "reconcile" }, "Reconcile");
+
+  root.replaceChildren(
+    status,
+    el(
+      "div",
+      { class: "grid" },
+      el("article", { class: "card" }, el("h2", {}, "Migration and write-behind"), el("p", {}, "Phase: ", phase, " ", updated), writeBehind),
+      el(
+        "article",
+        { class: "card" },
+        el("h2", {}, "Actions"),
+        el("div", { class: "controls" }, flushButton),
+        el("div", { class: "controls" }, replaySink, replayButton),
+        el("div", { class: "controls" }, reconcileCollection, reconcileSink, el("label", {}, repair, " repair"), reconcileButton),
+        actionLog,
+      ),
+      el(
+        "article",
+        { class: "card wide" },
+        el("h2", {}, "Sinks"),
+        el(
+          "table",
+          { class: "sinks" },
+          el("thead", {}, el("tr", {}, ...["sink", "enabled", "delivered", "failed", "dead letters", "last success", "last error"].map((h) => el("th", {}, h)))),
+          sinkRows,
+        ),
+      ),
+    ),
+  );
+
+  function render(s: SyncStatusResponse) {
+    phase.textContent = s.migrationPhase;
+    updated.textContent = `· refreshed ${new Date().toLocaleTimeString()}`;
+    const flush = s.writeBehind.lastFlush;
+    const item = (label: string, value: string | number, id: string) => [el("dt", {}, label), el("dd", { id }, String(value))];
+    writeBehind.replaceChildren(
+      ...item("Dirty keys", s.writeBehind.dirtyKeys, "dirty-keys"),
+      ...item("Write-behind lag", `${s.writeBehind.oldestDirtyAgeSeconds} s (oldest dirty key)`, "lag"),
+      ...item("Last flush", flush ? `${ago(flush.at)} by ${flush.trigger}` : "none yet", "last-flush"),
+      ...item("Last flush wrote", flush ? `${flush.keys} keys, ${flush.writes} writes in ${flush.durationMs} ms, ${flush.remainingDirty} left dirty` : "–", "last-flush-detail"),
+    );
+    const lastFlush = writeBehind.querySelector<HTMLElement>("#last-flush");
+    if (lastFlush && flush?.at) lastFlush.dataset["at"] = flush.at;
+    sinkRows.replaceChildren(
+      ...SINKS.map((name) => {
+        const sink = s.sinks[name];
+        return el(
+          "tr",
+          { "data-sink": name, class: sink.deadLetters > 0 || sink.failed > 0 ? "warn" : "" },
+          el("th", {}, name),
+          el("td", {}, sink.enabled ? "yes" : "off"),
+          el("td", {}, String(sink.delivered)),
+          el("td", {}, String(sink.failed)),
+          el("td", {}, String(sink.deadLetters)),
+          el("td", {}, ago(sink.lastSuccessAt)),
+          el("td", { title: sink.lastError ?? "" }, sink.lastErrorAt ? `${ago(sink.lastErrorAt)}: ${(sink.lastError ?? "").slice(0, 80)}` : "none"),
+        );
+      }),
+    );
+  }
+
+  async function refresh() {
+    try {
+      render(await call(identity(), "getSyncStatus", {}));
+      status.textContent = "";
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  }
+
+  async function action(button: HTMLButtonElement, label: string, run: () => Promise<unknown>) {
+    button.disabled = true;
+    actionLog.textContent = `${label}…`;
+    try {
+      actionLog.textContent = `${label} (${new Date().toLocaleTimeString()}):\n${JSON.stringify(await run(), null, 2)}`;
+    } catch (error) {
+      actionLog.textContent = `${label} failed: ${errorText(error)}`;
+    } finally {
+      button.disabled = false;
+      await refresh();
+    }
+  }
+
+  flushButton.addEventListener("click", () => void action(flushButton, "flushNow", () => call(identity(), "flushNow", {})));
+  replayButton.addEventListener("click", () => {
+    const sink = replaySink.value as (typeof SINKS)[number] | "";
+    void action(replayButton, "replayDeadLetters", () => call(identity(), "replayDeadLetters", sink ? { sink } : {}));
+  });
+  reconcileButton.addEventListener("click", () => {
+    const request = { collection: reconcileCollection.value as MirroredCollection, sink: reconcileSink.value as (typeof SINKS)[number], repair: repair.checked };
+    void action(reconcileButton, `reconcile ${request.collection} with ${request.sink}`, () => call(identity(), "reconcile", request));
+  });
+
+  every(STATUS_REFRESH_MS, () => (root.hidden ? Promise.resolve() : refresh()));
+  return { refresh };
+}
