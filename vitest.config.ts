@@ -15,11 +15,14 @@ export default defineConfig({
       {
         test: {
           name: "functions",
-          include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts"],
+          // The typed client's integration tests need the stack too: they share this project's.
+          include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts", "client/**/*.integration.test.ts"],
           exclude: ["**/*.chaos.test.ts", "**/node_modules/**"],
           ...stack,
         },
       },
+      // The typed client and the ProgressTracker: pure, fake timers.
+      { test: { name: "client", include: ["client/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "**/node_modules/**"] } },
       // Chaos tests flush every window of the shared Redis with short windows: they run after everything else.
       {
         test: {
