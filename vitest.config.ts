@@ -17,7 +17,8 @@ export default defineConfig({
           name: "functions",
           // The typed client's integration tests need the stack too: they share this project's.
           include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts", "client/**/*.integration.test.ts"],
-          exclude: ["**/*.chaos.test.ts", "**/node_modules/**"],
+          // *.emulator.test.ts need the official Firestore emulator (npm run test:rules, vitest.rules.config.ts).
+          exclude: ["**/*.chaos.test.ts", "**/*.emulator.test.ts", "**/node_modules/**"],
           ...stack,
         },
       },

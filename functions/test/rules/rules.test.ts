@@ -50,6 +50,12 @@ describe("firestore.rules", () => {
     }
   });
 
+  it("when firebase.json is read, then it deploys these rules", () => {
+    const config = JSON.parse(readFileSync(fileURLToPath(new URL("../../../firebase.json", import.meta.url)), "utf8")) as { firestore?: { rules?: string } };
+
+    expect(config.firestore?.rules).toBe("firestore.rules");
+  });
+
   it("when the demo catalogue is seeded, then public questions carry no answer-key field", () => {
     const keyFields = new Set(QuestionKey.options.flatMap((option) => Object.keys(option.shape)).filter((field) => field !== "type"));
 
