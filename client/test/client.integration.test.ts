@@ -1,23 +1,23 @@
 /**
  * The typed client through the Firebase JS SDK against the local stack: the SDK's own Auth instance signs in
- * (connectAuthEmulator + signInWithCustomToken, against test/auth-emulator.ts) and `httpsCallable` attaches its ID
- * token, exactly as a web app does against the Auth and Functions emulators.
+ * (connectAuthEmulator + signInWithCustomToken, against the stack's Auth emulator: FIREBASE_AUTH_EMULATOR_HOST) and
+ * `httpsCallable` attaches its ID token, exactly as a web app does against the Auth and Functions emulators.
  */
 import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp, type FirebaseApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/auth";
 import { connectFunctionsEmulator, FunctionsError, getFunctions } from "firebase/functions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createCourse } from "../../functions/test/helpers/progress.js";
+import { unsignedCustomToken } from "../../scripts/stack/tokens.ts";
 import { callableErrorCode, createLearnPulseClient, type LearnPulseClient } from "../src/api.js";
 import { ProgressTracker } from "../src/progress-tracker.js";
-import { startAuthEmulatorStub, unsignedCustomToken, type AuthEmulatorStub } from "./auth-emulator.js";
 
 const projectId = process.env["GCLOUD_PROJECT"] ?? "demo-learnpulse";
 const functionsPort = Number(new URL(process.env["LEARNPULSE_FUNCTIONS_URL"] ?? "http://127.0.0.1:5001").port);
+const authEmulatorUrl = `http://${process.env["FIREBASE_AUTH_EMULATOR_HOST"] ?? "127.0.0.1:9099"}`;
 const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-let authEmulator: AuthEmulatorStub;
 const apps: FirebaseApp[] = [];
 
 /** A client signed in as `uid` (or signed out with `null`), in its own Firebase app. */
@@ -25,19 +25,15 @@ async function clientFor(uid: string | null, claims: Record<string, unknown> = {
   const app = initializeApp({ projectId, apiKey: "fake" }, id("app"));
   apps.push(app);
   const auth = getAuth(app);
-  connectAuthEmulator(auth, authEmulator.url, { disableWarnings: true });
+  connectAuthEmulator(auth, authEmulatorUrl, { disableWarnings: true });
   if (uid !== null) await signInWithCustomToken(auth, unsignedCustomToken(uid, claims));
   const functions = getFunctions(app, "us-central1");
   connectFunctionsEmulator(functions, "127.0.0.1", functionsPort);
   return createLearnPulseClient(functions);
 }
 
-beforeAll(async () => {
-  authEmulator = await startAuthEmulatorStub(projectId);
-});
 afterAll(async () => {
   await Promise.all(apps.map((app) => deleteApp(app)));
-  await authEmulator.close();
 });
 
 describe("typed client against the local stack", () => {

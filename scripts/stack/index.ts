@@ -1,8 +1,9 @@
 /**
- * The local stack: Firestore stand-in, Redis behind an Upstash REST bridge, the built functions served as callables,
- * Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
+ * The local stack: Firestore stand-in, Redis behind an Upstash REST bridge, BigQuery, MongoDB and Cosmos stand-ins, an
+ * Auth emulator stand-in, the built functions served as callables, Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { startAuth, type LocalAuth } from "./auth.ts";
 import { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
 import { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
@@ -32,6 +33,7 @@ export interface StackOptions {
   bigqueryPort?: number;
   mongoPort?: number;
   cosmosPort?: number;
+  authPort?: number;
   redisBackend?: "auto" | "redis-server" | "in-process";
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
@@ -53,6 +55,8 @@ export interface Stack {
   /** The MongoDB stand-in; absent when MONGODB_URI named a real server. */
   mongo?: LocalMongo;
   cosmos: LocalCosmos;
+  /** The Auth emulator stand-in; absent when FIREBASE_AUTH_EMULATOR_HOST named an external emulator. */
+  auth?: LocalAuth;
   host: CallableHost;
   triggers: TriggerBridge;
   scheduler: Scheduler;
@@ -71,6 +75,8 @@ export interface StackEnv {
   MONGODB_URI: string;
   COSMOS_ENDPOINT: string;
   COSMOS_KEY: string;
+  /** host:port of the Auth emulator (stand-in or official) that clients sign in through. */
+  FIREBASE_AUTH_EMULATOR_HOST: string;
   LEARNPULSE_FUNCTIONS_URL: string;
   /** Control routes of the stack (stats, idle, schedules) for tests and tools. */
   LEARNPULSE_STACK_URL: string;
@@ -90,6 +96,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const externalMongo = process.env["MONGODB_URI"];
   const mongo = externalMongo ? undefined : await startMongo({ port: options.mongoPort ?? 0 });
   const cosmos = await startCosmos({ port: options.cosmosPort ?? 0 });
+  // The official Auth emulator when one is running (firebase emulators:exec --only auth sets this), else the stand-in.
+  const externalAuth = process.env["FIREBASE_AUTH_EMULATOR_HOST"];
+  const auth = externalAuth ? undefined : await startAuth({ projectId, port: options.authPort ?? 0 });
 
   // Before the functions load: firebase-functions reads its debug mode once, at import.
   Object.assign(process.env, {
@@ -105,6 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     MONGODB_URI: externalMongo ?? mongo?.uri,
     COSMOS_ENDPOINT: cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
+    // firebase-admin's auth (createCustomToken, verifyIdToken) follows it too, as with the official emulator.
+    FIREBASE_AUTH_EMULATOR_HOST: externalAuth ?? auth?.host,
     // Local clients carry no App Check token; production keeps the param's default (true).
     ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] ?? "false",
     // Nothing here runs on Google Cloud: stop google-auth probing the metadata server (and warning when it is absent).
@@ -141,6 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bigquery,
     ...(mongo ? { mongo } : {}),
     cosmos,
+    ...(auth ? { auth } : {}),
     host,
     triggers,
     scheduler,
@@ -154,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       MONGODB_URI: process.env["MONGODB_URI"] as string,
       COSMOS_ENDPOINT: cosmos.endpoint,
       COSMOS_KEY: cosmos.key,
+      FIREBASE_AUTH_EMULATOR_HOST: process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string,
       ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] as string,
       LEARNPULSE_FUNCTIONS_URL: host.baseUrl,
       LEARNPULSE_STACK_URL: `http://127.0.0.1:${host.port}/__stack`,
@@ -166,7 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await host.stop();
       await closeFunctionClients();
       await redis.stop();
-      await Promise.all([bigquery.stop(), mongo?.stop(), cosmos.stop()]);
+      await Promise.all([bigquery.stop(), mongo?.stop(), cosmos.stop(), auth?.stop()]);
       await firestore?.stop();
     },
   };

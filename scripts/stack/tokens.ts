@@ -1,12 +1,16 @@
 /**
- * Unsigned ID tokens in the Firebase Auth emulator's format (JWT with alg "none"), for local clients and tests.
- * Real Firebase rejects them; the local callable host accepts them exactly as the Functions emulator does.
+ * Tokens in the Firebase Auth emulator's formats (JWTs with alg "none"), for local clients and tests: the ID tokens
+ * it issues and the custom tokens it takes. Real Firebase rejects both; the local callable host accepts the ID
+ * tokens exactly as the Functions emulator does. No Node-only API here: the dashboard imports this in the browser.
  */
 export interface TokenClaims {
   admin?: boolean;
   email?: string;
   [claim: string]: unknown;
 }
+
+/** Firebase ID tokens live one hour (the emulator's as well). */
+export const ID_TOKEN_LIFETIME_SECONDS = 3600;
 
 export function emulatorIdToken(uid: string, claims: TokenClaims = {}, projectId = "demo-learnpulse"): string {
   const now = Math.floor(Date.now() / 1000);
@@ -15,12 +19,39 @@ export function emulatorIdToken(uid: string, claims: TokenClaims = {}, projectId
     aud: projectId,
     auth_time: now,
     iat: now,
-    exp: now + 3600,
+    exp: now + ID_TOKEN_LIFETIME_SECONDS,
     sub: uid,
     user_id: uid,
     firebase: { identities: {}, sign_in_provider: "custom" },
     ...claims,
   };
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  return `${encode({ alg: "none", typ: "JWT" })}.${encode(payload)}.`;
+  return unsignedJwt(payload);
+}
+
+/**
+ * An unsigned custom token for `signInWithCustomToken` against an Auth emulator: the payload firebase-admin's
+ * `createCustomToken(uid, claims)` mints, without the signature (the emulators do not check it).
+ */
+export function unsignedCustomToken(uid: string, claims: TokenClaims = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  return unsignedJwt({
+    aud: "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit",
+    iat: now,
+    exp: now + ID_TOKEN_LIFETIME_SECONDS,
+    iss: "firebase-auth-emulator@example.com",
+    sub: "firebase-auth-emulator@example.com",
+    uid,
+    ...(Object.keys(claims).length > 0 ? { claims } : {}),
+  });
+}
+
+function unsignedJwt(payload: object): string {
+  return `${base64UrlJson({ alg: "none", typ: "JWT" })}.${base64UrlJson(payload)}.`;
+}
+
+/** btoa rather than Buffer, so that the browser can run it too. */
+function base64UrlJson(value: object): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(JSON.stringify(value))) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

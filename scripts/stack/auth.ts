@@ -1,0 +1,205 @@
+/**
+ * The Firebase Auth emulator, as far as the Firebase JS SDK's `signInWithCustomToken` goes (dev tooling, never
+ * deployed): the three REST routes the SDK calls through `connectAuthEmulator` — `accounts:signInWithCustomToken`,
+ * `accounts:lookup` and the token refresh — at the emulator's URL scheme (`http://host:port/<Google API host>/v1/…`).
+ * Like the official emulator it takes custom tokens without checking their signature (`unsignedCustomToken` in
+ * tokens.ts makes them) and issues unsigned ID tokens (alg "none") carrying the custom claims, which the local
+ * callable host accepts; and it answers CORS (reflecting the origin), so a web page on another port can sign in.
+ * It keeps no state: the refresh token carries the uid and claims, as the official emulator's does.
+ *
+ *   const auth = await startAuth({ projectId: "demo-learnpulse" });
+ *   connectAuthEmulator(getAuth(app), auth.url);   // FIREBASE_AUTH_EMULATOR_HOST = auth.host
+ *   await signInWithCustomToken(getAuth(app), unsignedCustomToken("student-1", { admin: true }));
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startFaultyHttpServer, type HttpFault } from "./faulty-http.ts";
+import { emulatorIdToken, ID_TOKEN_LIFETIME_SECONDS, type TokenClaims } from "./tokens.ts";
+
+/** Requests here are a token or two; the cap only guards against a runaway client. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Firebase Auth: a uid is a string of 1 to 128 characters. */
+const MAX_UID_LENGTH = 128;
+/** Claims firebase-admin's createCustomToken refuses (JWT and Firebase reserved names). */
+const RESERVED_CLAIMS = new Set(["acr", "amr", "at_hash", "aud", "auth_time", "azp", "cnf", "c_hash", "exp", "firebase", "iat", "iss", "jti", "nbf", "nonce", "sub"]);
+const REFRESH_TOKEN_MARK = "DO NOT MODIFY";
+
+export interface LocalAuth {
+  /** For FIREBASE_AUTH_EMULATOR_HOST (host:port, the official emulator's convention). */
+  host: string;
+  /** For `connectAuthEmulator(auth, url)`. */
+  url: string;
+  /** Sign-ins (custom token exchanges) and token refreshes answered since start. */
+  stats(): { signIns: number; refreshes: number; lookups: number };
+  /** Outage drills, as for the other REST stand-ins. */
+  fault(mode: HttpFault): void;
+  stop(): Promise<void>;
+}
+
+export interface StartAuthOptions {
+  projectId: string;
+  /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+}
+
+interface Session {
+  uid: string;
+  claims: TokenClaims;
+}
+
+/** A refusal in the shape of Google's REST errors; the SDK maps `message` to its `auth/…` codes. */
+class AuthApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function startAuth(options: StartAuthOptions): Promise<LocalAuth> {
+  const { projectId } = options;
+  const stats = { signIns: 0, refreshes: 0, lookups: 0 };
+
+  async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
+    allowCors(request, response);
+    if (request.method === "OPTIONS") return void response.writeHead(204).end();
+    const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
+    const fields = parseBody(request, body);
+    if (request.method === "POST" && path === "/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken") {
+      const session = sessionOfCustomToken(fields["token"]);
+      stats.signIns++;
+      const tokens = issue(projectId, session);
+      return send(response, 200, { kind: "identitytoolkit#VerifyCustomTokenResponse", idToken: tokens.idToken, refreshToken: tokens.refreshToken, expiresIn: tokens.expiresIn, isNewUser: false });
+    }
+    if (request.method === "POST" && path === "/identitytoolkit.googleapis.com/v1/accounts:lookup") {
+      const { uid, signedInAt } = sessionOfIdToken(fields["idToken"]);
+      stats.lookups++;
+      const millis = String(signedInAt * 1000);
+      return send(response, 200, { kind: "identitytoolkit#GetAccountInfoResponse", users: [{ localId: uid, providerUserInfo: [], createdAt: millis, lastLoginAt: millis, customAuth: true }] });
+    }
+    if (request.method === "POST" && path === "/securetoken.googleapis.com/v1/token") {
+      if (fields["grant_type"] !== "refresh_token") throw new AuthApiError(400, "INVALID_GRANT_TYPE");
+      const tokens = issue(projectId, sessionOfRefreshToken(fields["refresh_token"], projectId));
+      stats.refreshes++;
+      return send(response, 200, {
+        access_token: tokens.idToken,
+        id_token: tokens.idToken,
+        refresh_token: tokens.refreshToken,
+        expires_in: tokens.expiresIn,
+        token_type: "Bearer",
+        user_id: tokens.uid,
+        project_id: projectId,
+      });
+    }
+    throw new AuthApiError(404, `NOT_FOUND : the local Auth stand-in has no ${request.method} ${path}`);
+  }
+
+  const front = await startFaultyHttpServer({
+    port: options.port ?? 0,
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    handle,
+    outage: (res) => send(res, 503, errorBody(503, "UNAVAILABLE")),
+    tooLarge: (res) => send(res, 413, errorBody(413, "REQUEST_TOO_LARGE")),
+    failed: (res, error) => {
+      if (error instanceof AuthApiError) return send(res, error.status, errorBody(error.status, error.message));
+      send(res, 500, errorBody(500, `INTERNAL : ${error instanceof Error ? error.message : String(error)}`));
+    },
+  });
+  const host = `127.0.0.1:${front.port}`;
+  return { host, url: `http://${host}`, stats: () => ({ ...stats }), fault: front.fault, stop: front.close };
+}
+
+function issue(projectId: string, session: Session) {
+  return {
+    uid: session.uid,
+    idToken: emulatorIdToken(session.uid, session.claims, projectId),
+    refreshToken: base64UrlJson({ _AuthEmulatorRefreshToken: REFRESH_TOKEN_MARK, localId: session.uid, claims: session.claims, projectId }),
+    expiresIn: String(ID_TOKEN_LIFETIME_SECONDS),
+  };
+}
+
+function sessionOfCustomToken(token: unknown): Session {
+  const payload = jwtPayload(token, "INVALID_CUSTOM_TOKEN");
+  const { uid, claims = {} } = payload;
+  if (typeof uid !== "string" || uid.length === 0 || uid.length > MAX_UID_LENGTH) {
+    throw new AuthApiError(400, `INVALID_CUSTOM_TOKEN : uid must be a string of 1 to ${MAX_UID_LENGTH} characters`);
+  }
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw new AuthApiError(400, "INVALID_CUSTOM_TOKEN : claims must be an object");
+  const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
+  if (reserved.length > 0) throw new AuthApiError(400, `INVALID_CUSTOM_TOKEN : reserved claims ${reserved.join(", ")}`);
+  return { uid, claims: claims as TokenClaims };
+}
+
+function sessionOfIdToken(token: unknown): { uid: string; signedInAt: number } {
+  const payload = jwtPayload(token, "INVALID_ID_TOKEN");
+  if (typeof payload["user_id"] !== "string") throw new AuthApiError(400, "INVALID_ID_TOKEN");
+  if (typeof payload["exp"] !== "number" || payload["exp"] * 1000 < Date.now()) throw new AuthApiError(400, "TOKEN_EXPIRED");
+  return { uid: payload["user_id"], signedInAt: Number(payload["auth_time"] ?? payload["iat"] ?? 0) };
+}
+
+function sessionOfRefreshToken(token: unknown, projectId: string): Session {
+  const fields = typeof token === "string" ? decodeJson(token) : undefined;
+  if (!fields || fields["_AuthEmulatorRefreshToken"] !== REFRESH_TOKEN_MARK || typeof fields["localId"] !== "string") {
+    throw new AuthApiError(400, "INVALID_REFRESH_TOKEN");
+  }
+  if (fields["projectId"] !== projectId) throw new AuthApiError(400, "PROJECT_NUMBER_MISMATCH");
+  return { uid: fields["localId"], claims: (fields["claims"] ?? {}) as TokenClaims };
+}
+
+/** The payload of a JWT, signed or not: like the official emulator, this one does not verify signatures. */
+function jwtPayload(token: unknown, refusal: string): Record<string, unknown> {
+  const parts = typeof token === "string" ? token.split(".") : [];
+  const payload = parts.length === 3 ? decodeJson(parts[1] as string) : undefined;
+  if (!payload) throw new AuthApiError(400, refusal);
+  return payload;
+}
+
+function decodeJson(base64Url: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(base64Url, "base64url").toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function base64UrlJson(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/** The SDK sends JSON to identitytoolkit and a form to securetoken. */
+function parseBody(request: IncomingMessage, body: Buffer): Record<string, unknown> {
+  const text = body.toString("utf8");
+  if (!text) return {};
+  if ((request.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new AuthApiError(400, "INVALID_JSON_PAYLOAD");
+}
+
+/**
+ * What the official emulator (and the `cors` middleware it uses, origin reflected) answers: any origin may call,
+ * with the headers it asks for. Real identitytoolkit answers CORS as well; a web app calls it cross-origin.
+ */
+function allowCors(request: IncomingMessage, response: ServerResponse): void {
+  const origin = request.headers.origin;
+  if (!origin) return;
+  response.setHeader("access-control-allow-origin", origin);
+  response.setHeader("vary", "Origin, Access-Control-Request-Headers");
+  if (request.method !== "OPTIONS") return;
+  response.setHeader("access-control-allow-methods", "GET,HEAD,PUT,PATCH,POST,DELETE");
+  const asked = request.headers["access-control-request-headers"];
+  if (asked) response.setHeader("access-control-allow-headers", asked);
+}
+
+function errorBody(code: number, message: string) {
+  return { error: { code, message, errors: [{ message, domain: "global", reason: "invalid" }] } };
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  response.end(JSON.stringify(body));
+}
