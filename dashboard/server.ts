@@ -1,10 +1,16 @@
 /**
- * Serves the dashboard with Vite's dev server and proxies `/fn/{name}` to the local stack's callables, so the page
- * calls the same origin (the callable host sends no CORS headers) and never needs the stack's port.
- * Used by `npm start` and the browser test.
+ * Serves the dashboard with Vite's dev server and tells the page where the local stack is (`__LEARNPULSE_STACK__`,
+ * see src/session.ts). Used by `npm start` and the browser test.
+ *
+ * The page calls the stack's callable host and Auth emulator directly, cross-origin, as a web app does with
+ * connectFunctionsEmulator/connectAuthEmulator — no proxy. Both answer CORS as the real services do: the callable host
+ * runs firebase-functions' own onCall handler, whose `cors` middleware answers preflights (onCall's `cors` option,
+ * default true), and the Auth stand-in reflects the origin like the official emulator. A same-origin proxy would
+ * hide a missing CORS answer that a real deployment would hit.
  */
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
+import type { StackLocation } from "./src/session.ts";
 
 export interface Dashboard {
   url: string;
@@ -14,6 +20,8 @@ export interface Dashboard {
 export interface DashboardOptions {
   /** The stack's `LEARNPULSE_FUNCTIONS_URL`: `http://127.0.0.1:PORT/{project}/{region}`. */
   functionsUrl: string;
+  /** The stack's `FIREBASE_AUTH_EMULATOR_HOST`: `127.0.0.1:PORT`. */
+  authEmulatorHost: string;
   /** 0 picks a free port. */
   port: number;
 }
@@ -22,25 +30,32 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const functions = new URL(options.functionsUrl);
   const server = await createServer({
     configFile: false,
     root,
     logLevel: "warn",
     clearScreen: false,
+    define: { __LEARNPULSE_STACK__: JSON.stringify(stackLocation(options)) },
+    // Bundled when the server starts rather than found on the first page load, which would reload the page.
+    optimizeDeps: { include: ["firebase/app", "firebase/auth", "firebase/functions"] },
     server: {
       host: "127.0.0.1",
       port: options.port,
       strictPort: options.port !== 0,
-      // The page imports the demo catalogue from scripts/stack/seed.ts and types from functions/src/schemas.
+      // The page imports the typed client (client/src), the demo catalogue and tokens (scripts/stack) and types from
+      // functions/src/schemas.
       fs: { allow: [repoRoot] },
-      proxy: {
-        "/fn/": { target: functions.origin, rewrite: (path) => path.replace(/^\/fn/, functions.pathname.replace(/\/$/, "")) },
-      },
     },
   });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("The dashboard server has no TCP address");
   return { url: `http://127.0.0.1:${address.port}/`, stop: () => server.close() };
+}
+
+function stackLocation({ functionsUrl, authEmulatorHost }: DashboardOptions): StackLocation {
+  const url = new URL(functionsUrl);
+  const [projectId, region] = url.pathname.split("/").filter(Boolean);
+  if (!projectId || !region) throw new Error(`LEARNPULSE_FUNCTIONS_URL should end in /{project}/{region}: ${functionsUrl}`);
+  return { projectId, region, functionsHost: url.hostname, functionsPort: Number(url.port), authEmulatorUrl: `http://${authEmulatorHost}` };
 }

@@ -1,13 +1,13 @@
 /** The admin "Data sync" view: getSyncStatus every few seconds, and the flushNow / replayDeadLetters / reconcile buttons. */
 import type { MirroredCollection, SyncStatusResponse } from "../../functions/src/schemas/sync.ts";
-import { call, type Identity } from "./callables.ts";
+import type { Session } from "./session.ts";
 import { ago, el, errorText, every } from "./ui.ts";
 
 const STATUS_REFRESH_MS = 3_000;
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
 const COLLECTIONS: MirroredCollection[] = ["progress", "activities", "answers", "competencies", "activityDays", "users"];
 
-export function mountAdminView(root: HTMLElement, identity: () => Identity): { refresh(): Promise<void> } {
+export function mountAdminView(root: HTMLElement, session: Session): { refresh(): Promise<void> } {
   const status = el("p", { class: "error", id: "admin-error" });
   const phase = el("strong", { id: "migration-phase" }, "–");
   const updated = el("span", { class: "muted", id: "status-updated" });
@@ -85,7 +85,7 @@ export function mountAdminView(root: HTMLElement, identity: () => Identity): { r
 
   async function refresh() {
     try {
-      render(await call(identity(), "getSyncStatus", {}));
+      render(await (await session.client()).getSyncStatus());
       status.textContent = "";
     } catch (error) {
       status.textContent = errorText(error);
@@ -105,14 +105,15 @@ export function mountAdminView(root: HTMLElement, identity: () => Identity): { r
     }
   }
 
-  flushButton.addEventListener("click", () => void action(flushButton, "flushNow", () => call(identity(), "flushNow", {})));
+  const lp = () => session.client();
+  flushButton.addEventListener("click", () => void action(flushButton, "flushNow", async () => (await lp()).flushNow()));
   replayButton.addEventListener("click", () => {
     const sink = replaySink.value as (typeof SINKS)[number] | "";
-    void action(replayButton, "replayDeadLetters", () => call(identity(), "replayDeadLetters", sink ? { sink } : {}));
+    void action(replayButton, "replayDeadLetters", async () => (await lp()).replayDeadLetters(sink ? { sink } : {}));
   });
   reconcileButton.addEventListener("click", () => {
     const request = { collection: reconcileCollection.value as MirroredCollection, sink: reconcileSink.value as (typeof SINKS)[number], repair: repair.checked };
-    void action(reconcileButton, `reconcile ${request.collection} with ${request.sink}`, () => call(identity(), "reconcile", request));
+    void action(reconcileButton, `reconcile ${request.collection} with ${request.sink}`, async () => (await lp()).reconcile(request));
   });
 
   every(STATUS_REFRESH_MS, () => (root.hidden ? Promise.resolve() : refresh()));

@@ -1,10 +1,10 @@
 /**
- * The LearnPulse dashboard against the local stack. Local only: it signs every call with an unsigned emulator ID
- * token for the uid in the header (plus `admin: true` when ticked), which only the local stack accepts.
- * `?uid=…&admin=1&view=admin` preset the header.
+ * The LearnPulse dashboard against the local stack, through the Firebase JS SDK (session.ts): it signs in as the uid
+ * in the header (with the `admin` claim when ticked) through the Auth emulator. `?uid=…&admin=1&view=admin` preset
+ * the header.
  */
 import { mountAdminView } from "./admin.ts";
-import type { Identity } from "./callables.ts";
+import { connectToStack, type Identity } from "./session.ts";
 import { mountStudentView } from "./student.ts";
 
 const params = new URLSearchParams(location.search);
@@ -15,16 +15,25 @@ adminBox.checked = params.get("admin") === "1";
 
 const identity = (): Identity => ({ uid: uidInput.value.trim() || "demo-student", admin: adminBox.checked });
 
+const session = connectToStack();
+// A failed sign-in shows where it matters: every call of the views waits for it and reports its error.
+const signIn = () => session.signIn(identity()).catch(() => undefined);
+void signIn();
+
 const studentRoot = document.querySelector<HTMLElement>("#student-view") as HTMLElement;
 const adminRoot = document.querySelector<HTMLElement>("#admin-view") as HTMLElement;
-const student = mountStudentView(studentRoot, identity);
-const admin = mountAdminView(adminRoot, identity);
+const student = mountStudentView(studentRoot, session);
+const admin = mountAdminView(adminRoot, session);
 
 uidInput.addEventListener("change", () => {
   localStorage.setItem("learnpulse.uid", identity().uid);
+  void signIn();
   student.refresh();
 });
-adminBox.addEventListener("change", () => void admin.refresh());
+adminBox.addEventListener("change", () => {
+  void signIn();
+  void admin.refresh();
+});
 
 function show(view: "student" | "admin") {
   studentRoot.hidden = view !== "student";

@@ -1,9 +1,9 @@
 /** The student view: the demo player, live per-lecture progress, course completion, streak, stats and the heat map. */
 import type { GetProgressResponse } from "../../functions/src/schemas/progress.ts";
 import { DEMO_COURSE_ID, DEMO_LECTURES } from "../../scripts/stack/seed.ts";
-import { call, type Identity } from "./callables.ts";
 import { renderHeatmap } from "./heatmap.ts";
-import { PingScheduler, SimulatedPlayer, type Lecture } from "./player.ts";
+import { SimulatedPlayer, SPEEDS, type Lecture } from "./player.ts";
+import type { Session } from "./session.ts";
 import { clock, el, errorText, every } from "./ui.ts";
 
 /** getProgress is cheap (one read and one Redis pipeline), so the bars follow the pings closely. */
@@ -14,28 +14,41 @@ const HEATMAP_DAYS = 365;
 
 const LECTURES: Lecture[] = DEMO_LECTURES.map(({ id, title, durationSec }) => ({ id, title, durationSec }));
 
-export function mountStudentView(root: HTMLElement, identity: () => Identity): { refresh(): void } {
+export function mountStudentView(root: HTMLElement, session: Session): { refresh(): void } {
   const viewed = new Set<string>();
   const status = el("p", { class: "error", id: "student-error" });
   const pingInfo = el("p", { class: "muted", id: "ping-info" }, "no ping yet");
-  const pings = new PingScheduler(
-    async (state) => {
-      await call(identity(), "saveProgress", { courseId: DEMO_COURSE_ID, ...state });
-      void refreshProgress();
-    },
-    () => {
-      pingInfo.textContent = `pings acknowledged: ${pings.sent}${pings.failed ? ` · failed: ${pings.failed}` : ""}${pings.lastError ? ` · ${pings.lastError}` : ""}`;
-      pingInfo.dataset["sent"] = String(pings.sent);
-    },
-  );
+  const pings = { sent: 0, failed: 0, lastError: "" };
+  const renderPings = () => {
+    pingInfo.textContent = `pings acknowledged: ${pings.sent}${pings.failed ? ` · failed: ${pings.failed}` : ""}${pings.lastError ? ` · ${pings.lastError}` : ""}`;
+    pingInfo.dataset["sent"] = String(pings.sent);
+  };
 
   const lectureSelect = el("select", { id: "lecture", "aria-label": "Lecture" }, ...LECTURES.map((l) => el("option", { value: l.id }, l.title)));
-  const speedSelect = el("select", { id: "speed", "aria-label": "Speed" }, ...[1, 4, 16].map((s) => el("option", { value: String(s) }, `${s}×`)));
+  const speedSelect = el("select", { id: "speed", "aria-label": "Speed" }, ...SPEEDS.map((s) => el("option", { value: String(s) }, `${s}×`)));
   const playButton = el("button", { type: "button", id: "play", class: "primary" }, "▶ Play");
   const screenTitle = el("div", { class: "screen-title" });
   const screenTime = el("div", { class: "screen-time", id: "player-time" });
   const playerFill = el("div", { class: "fill" });
-  const player: SimulatedPlayer = new SimulatedPlayer(LECTURES[0] as Lecture, pings, () => renderPlayer());
+  const player: SimulatedPlayer = new SimulatedPlayer(
+    LECTURES[0] as Lecture,
+    {
+      courseId: DEMO_COURSE_ID,
+      save: async (ping) => (await session.client()).saveProgress(ping),
+      onSaved: () => {
+        pings.sent++;
+        pings.lastError = "";
+        renderPings();
+        void refreshProgress();
+      },
+      onError: (error, { retryInMs }) => {
+        pings.failed++;
+        pings.lastError = `${errorText(error)}${retryInMs === null ? "" : ` (retrying in ${Math.ceil(retryInMs / 1000)} s)`}`;
+        renderPings();
+      },
+    },
+    () => renderPlayer(),
+  );
 
   function renderPlayer() {
     screenTitle.textContent = player.lecture.title;
@@ -51,7 +64,10 @@ export function mountStudentView(root: HTMLElement, identity: () => Identity): {
     if (!viewed.has(player.lecture.id)) {
       viewed.add(player.lecture.id);
       const activity = { type: "lecture_view", clientEventId: crypto.randomUUID(), courseId: DEMO_COURSE_ID, lectureId: player.lecture.id } as const;
-      call(identity(), "recordActivity", activity).then(() => refreshStats(), showError);
+      session
+        .client()
+        .then((lp) => lp.recordActivity(activity))
+        .then(() => refreshStats(), showError);
     }
   });
   lectureSelect.addEventListener("change", () => player.load(LECTURES.find((l) => l.id === lectureSelect.value) as Lecture));
@@ -91,7 +107,7 @@ export function mountStudentView(root: HTMLElement, identity: () => Identity): {
         el("div", { class: "screen" }, screenTitle, screenTime),
         el("div", { class: "bar player-bar" }, playerFill),
         el("div", { class: "controls" }, playButton, pingInfo),
-        el("p", { class: "muted" }, "A simulated player: it pings saveProgress every 5 s while playing and on pause or end."),
+        el("p", { class: "muted" }, "A simulated player driving the client's ProgressTracker: it pings saveProgress every 5 s while playing and on pause or end."),
       ),
       el(
         "article",
@@ -137,7 +153,8 @@ export function mountStudentView(root: HTMLElement, identity: () => Identity): {
 
   async function refreshProgress() {
     try {
-      renderProgress(await call(identity(), "getProgress", { courseId: DEMO_COURSE_ID }));
+      const lp = await session.client();
+      renderProgress(await lp.getProgress({ courseId: DEMO_COURSE_ID }));
       status.textContent = "";
     } catch (error) {
       showError(error);
@@ -146,7 +163,8 @@ export function mountStudentView(root: HTMLElement, identity: () => Identity): {
 
   async function refreshStats() {
     try {
-      const [s, map] = await Promise.all([call(identity(), "getStudentStats", {}), call(identity(), "getHeatmap", { days: HEATMAP_DAYS })]);
+      const lp = await session.client();
+      const [s, map] = await Promise.all([lp.getStudentStats(), lp.getHeatmap({ days: HEATMAP_DAYS })]);
       const item = (label: string, value: string | number, id: string) => [el("dt", {}, label), el("dd", { id }, String(value))];
       stats.replaceChildren(
         ...item("Current streak", `${s.currentStreak} ${s.currentStreak === 1 ? "day" : "days"}`, "current-streak"),

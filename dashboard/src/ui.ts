@@ -1,5 +1,5 @@
 /** Small DOM helpers: no framework, the page is a handful of cards. */
-import { CallableError } from "./callables.ts";
+import { callableErrorCode } from "../../client/src/api.ts";
 
 type Child = Node | string;
 
@@ -16,9 +16,12 @@ export function clock(seconds: number): string {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }
 
+/** A callable's failure as `code: message`, with a hint where the fix is on this page. */
 export function errorText(error: unknown): string {
-  if (error instanceof CallableError && error.code === "permission-denied") return `${error.message} — tick "admin claim" above (local token mode)`;
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const code = callableErrorCode(error);
+  if (!code) return message;
+  return `${code}: ${message}${code === "permission-denied" ? ' — tick "admin claim" above' : ""}`;
 }
 
 /** Runs `task` every `ms`, never overlapping itself, only while the page is visible. */

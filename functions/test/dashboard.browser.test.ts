@@ -1,6 +1,7 @@
 /**
  * The dashboard in a real browser: headless Debian Chromium driven by playwright-core, against the stack that
- * global-setup started and a Vite server of its own. Plays the demo player, checks that the pings show as progress,
+ * global-setup started and a Vite server of its own. The page signs in through the stack's Auth emulator and calls the
+ * callables with the Firebase JS SDK, cross-origin. Plays the demo player, checks that the pings show as progress,
  * flushes from the admin view, and saves screenshots to test-artifacts/ (gitignored).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -27,15 +28,24 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Every request the page made beyond its own origin, as `METHOD url`. */
+  const crossOrigin: string[] = [];
   const uid = uniqueId("dash");
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await seedDemoCatalogue(await firestore()); // what `npm start` serves the page: the demo course
-    dashboard = await startDashboard({ functionsUrl: process.env["LEARNPULSE_FUNCTIONS_URL"] as string, port: 0 });
+    dashboard = await startDashboard({
+      functionsUrl: process.env["LEARNPULSE_FUNCTIONS_URL"] as string,
+      authEmulatorHost: process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string,
+      port: 0,
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("request", (request) => {
+      if (!request.url().startsWith(dashboard.url)) crossOrigin.push(`${request.method()} ${request.url()}`);
+    });
     // A week of earlier activity (recordActivity accepts up to 7 days back), so the heat map has shades to show.
     for (let daysAgo = 1; daysAgo <= 6; daysAgo++) {
       for (let n = 0; n < (daysAgo % 3) + 1; n++) {
@@ -86,5 +96,12 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     await page.screenshot({ path: `${ARTIFACTS}dashboard-student.png`, fullPage: true });
 
     expect(pageErrors).toEqual([]);
+    // Signed in through the Auth emulator, and every call went to the callable host through the SDK.
+    const authHost = process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string;
+    expect(crossOrigin).toContainEqual(expect.stringMatching(new RegExp(`^POST http://${authHost}/identitytoolkit\\.googleapis\\.com/v1/accounts:signInWithCustomToken`)));
+    const functionsUrl = process.env["LEARNPULSE_FUNCTIONS_URL"] as string;
+    for (const name of ["saveProgress", "getProgress", "recordActivity", "getHeatmap", "getStudentStats", "getSyncStatus", "flushNow"]) {
+      expect(crossOrigin).toContain(`POST ${functionsUrl}/${name}`);
+    }
   }, 90_000);
 });

@@ -1,0 +1,61 @@
+/**
+ * The dashboard's Firebase session: the Firebase JS SDK against the local stack, as any web app would use it against
+ * the emulators. Firebase Auth signs in through the stack's Auth emulator with an unsigned custom token for the uid
+ * picked in the header (and the `admin` claim when ticked); `httpsCallable` — through the typed client — sends that
+ * user's ID token to the stack's callables. Only the emulators accept these tokens: this page is local tooling.
+ */
+import { initializeApp } from "firebase/app";
+import { connectAuthEmulator, initializeAuth, inMemoryPersistence, signInWithCustomToken } from "firebase/auth";
+import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
+import { createLearnPulseClient, type LearnPulseClient } from "../../client/src/api.ts";
+import { unsignedCustomToken } from "../../scripts/stack/tokens.ts";
+
+/** Where the local stack is; dashboard/server.ts defines it from the stack's env. */
+export interface StackLocation {
+  projectId: string;
+  region: string;
+  functionsHost: string;
+  functionsPort: number;
+  /** `http://host:port` of the Auth emulator (FIREBASE_AUTH_EMULATOR_HOST). */
+  authEmulatorUrl: string;
+}
+
+declare const __LEARNPULSE_STACK__: StackLocation;
+
+export interface Identity {
+  uid: string;
+  admin: boolean;
+}
+
+export interface Session {
+  /** Signs in as `identity`. Sign-ins run one after the other, so the last one asked for is the user that stays. */
+  signIn(identity: Identity): Promise<void>;
+  /** The typed client, once the latest sign-in is done; rejects when it failed. */
+  client(): Promise<LearnPulseClient>;
+}
+
+/** The Auth emulator takes any API key, but the SDK refuses to start without one. */
+const DEMO_API_KEY = "demo-api-key";
+
+export function connectToStack(stack: StackLocation = __LEARNPULSE_STACK__): Session {
+  const app = initializeApp({ projectId: stack.projectId, apiKey: DEMO_API_KEY });
+  // In memory rather than getAuth's default IndexedDB, which every tab shares: picking a uid in one tab would switch
+  // the user of the others. The page signs in on load anyway.
+  const auth = initializeAuth(app, { persistence: inMemoryPersistence });
+  connectAuthEmulator(auth, stack.authEmulatorUrl, { disableWarnings: true });
+  const functions = getFunctions(app, stack.region);
+  connectFunctionsEmulator(functions, stack.functionsHost, stack.functionsPort);
+  const lp = createLearnPulseClient(functions);
+
+  let signedIn: Promise<LearnPulseClient> | undefined;
+  return {
+    signIn(identity) {
+      const token = unsignedCustomToken(identity.uid, identity.admin ? { admin: true } : {});
+      const previous = signedIn?.catch(() => undefined) ?? Promise.resolve();
+      const next = previous.then(async () => (await signInWithCustomToken(auth, token), lp));
+      signedIn = next;
+      return next.then(() => undefined);
+    },
+    client: () => signedIn ?? Promise.reject(new Error("Not signed in yet")),
+  };
+}
