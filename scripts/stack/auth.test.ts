@@ -7,7 +7,7 @@ import { deleteApp, initializeApp, type FirebaseApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, getIdTokenResult, signInWithCustomToken, type Auth } from "firebase/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAuth, type LocalAuth } from "./auth.ts";
-import { unsignedCustomToken } from "./tokens.ts";
+import { emulatorIdToken, unsignedCustomToken } from "./tokens.ts";
 
 const projectId = "demo-auth-stand-in";
 let local: LocalAuth;
@@ -19,6 +19,15 @@ function sdkAuth(): Auth {
   const auth = getAuth(app);
   connectAuthEmulator(auth, local.url, { disableWarnings: true });
   return auth;
+}
+
+async function signInRaw(token: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${local.url}/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken?key=demo-api-key`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, returnSecureToken: true }),
+  });
+  return { status: response.status, body: await response.json() };
 }
 
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString()) as Record<string, unknown>;
@@ -46,12 +55,34 @@ describe("Auth emulator stand-in", () => {
     expect(local.stats()).toMatchObject({ signIns: 1, refreshes: 1, lookups: lookupsBefore + 1 });
   });
 
-  it("when the custom token is no JWT, has an empty uid or a reserved claim, then the SDK fails with auth/invalid-custom-token", async () => {
+  it("when a custom token is no JWT, then the SDK fails with auth/invalid-custom-token and nobody is signed in", async () => {
     const auth = sdkAuth();
-    for (const token of ["not-a-jwt", unsignedCustomToken(""), unsignedCustomToken("student-1", { sub: "someone-else" })]) {
-      await expect(signInWithCustomToken(auth, token)).rejects.toMatchObject({ code: "auth/invalid-custom-token" });
-    }
+
+    await expect(signInWithCustomToken(auth, "not-a-jwt")).rejects.toMatchObject({ code: "auth/invalid-custom-token" });
+
     expect(auth.currentUser).toBeNull();
+  });
+
+  it("when a custom token is an ID token, names no uid or sets a reserved claim, then it is refused as the official emulator refuses it", async () => {
+    const cases: Array<[string, string]> = [
+      [emulatorIdToken("student-1", {}, projectId), "INVALID_CUSTOM_TOKEN : ((Invalid aud"],
+      [unsignedCustomToken(""), "MISSING_IDENTIFIER"],
+      [unsignedCustomToken("student-1", { firebase: {} }), "FORBIDDEN_CLAIM : firebase"],
+      ['{"uid": "student-1", "claims": []}', "INVALID_CLAIMS"],
+    ];
+
+    for (const [token, refusal] of cases) {
+      const answer = await signInRaw(token);
+      expect(answer.status).toBe(400);
+      expect((answer.body as { error: { message: string } }).error.message.slice(0, refusal.length)).toBe(refusal);
+    }
+  });
+
+  it("when a custom token is plain JSON, then it signs in as the emulators allow", async () => {
+    const answer = await signInRaw('{"uid": "student-json", "claims": {"admin": true}}');
+
+    expect(answer.status).toBe(200);
+    expect(payloadOf((answer.body as { idToken: string }).idToken)).toMatchObject({ user_id: "student-json", admin: true });
   });
 
   it("when a page on another origin preflights a sign-in, then the answer allows that origin and the headers it asked for", async () => {

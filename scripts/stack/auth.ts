@@ -2,10 +2,11 @@
  * The Firebase Auth emulator, as far as the Firebase JS SDK's `signInWithCustomToken` goes (dev tooling, never
  * deployed): the three REST routes the SDK calls through `connectAuthEmulator` — `accounts:signInWithCustomToken`,
  * `accounts:lookup` and the token refresh — at the emulator's URL scheme (`http://host:port/<Google API host>/v1/…`).
- * Like the official emulator it takes custom tokens without checking their signature (`unsignedCustomToken` in
- * tokens.ts makes them) and issues unsigned ID tokens (alg "none") carrying the custom claims, which the local
- * callable host accepts; and it answers CORS (reflecting the origin), so a web page on another port can sign in.
- * It keeps no state: the refresh token carries the uid and claims, as the official emulator's does.
+ * It follows the official emulator's rules (firebase-tools, src/emulator/auth/operations.ts): custom tokens are JWTs
+ * whose signature is not checked (`unsignedCustomToken` in tokens.ts makes them) or plain JSON, with the custom-token
+ * audience, a `uid` and no reserved claim; ID tokens are unsigned (alg "none") and carry the custom claims, which the
+ * local callable host accepts; the refresh token is base64 JSON naming the user, its claims and the project; CORS
+ * answers reflect the origin, so a web page on another port can sign in. Unlike it, this one keeps no users.
  *
  *   const auth = await startAuth({ projectId: "demo-learnpulse" });
  *   connectAuthEmulator(getAuth(app), auth.url);   // FIREBASE_AUTH_EMULATOR_HOST = auth.host
@@ -13,14 +14,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { startFaultyHttpServer, type HttpFault } from "./faulty-http.ts";
-import { emulatorIdToken, ID_TOKEN_LIFETIME_SECONDS, type TokenClaims } from "./tokens.ts";
+import { CUSTOM_TOKEN_AUDIENCE, emulatorIdToken, ID_TOKEN_LIFETIME_SECONDS, type TokenClaims } from "./tokens.ts";
 
 /** Requests here are a token or two; the cap only guards against a runaway client. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
-/** Firebase Auth: a uid is a string of 1 to 128 characters. */
-const MAX_UID_LENGTH = 128;
-/** Claims firebase-admin's createCustomToken refuses (JWT and Firebase reserved names). */
-const RESERVED_CLAIMS = new Set(["acr", "amr", "at_hash", "aud", "auth_time", "azp", "cnf", "c_hash", "exp", "firebase", "iat", "iss", "jti", "nbf", "nonce", "sub"]);
+/** Claims a custom token may not set (firebase.google.com/docs/auth/admin/create-custom-tokens; the emulator's list). */
+const FORBIDDEN_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "nbf", "jti", "nonce", "azp", "acr", "amr", "cnf", "auth_time", "firebase", "at_hash", "c_hash"];
+/** The official emulator's refresh tokens carry this field. */
 const REFRESH_TOKEN_MARK = "DO NOT MODIFY";
 
 export interface LocalAuth {
@@ -112,21 +112,26 @@ function issue(projectId: string, session: Session) {
   return {
     uid: session.uid,
     idToken: emulatorIdToken(session.uid, session.claims, projectId),
-    refreshToken: base64UrlJson({ _AuthEmulatorRefreshToken: REFRESH_TOKEN_MARK, localId: session.uid, claims: session.claims, projectId }),
+    refreshToken: base64UrlJson({ _AuthEmulatorRefreshToken: REFRESH_TOKEN_MARK, localId: session.uid, provider: "custom", extraClaims: session.claims, projectId }),
     expiresIn: String(ID_TOKEN_LIFETIME_SECONDS),
   };
 }
 
 function sessionOfCustomToken(token: unknown): Session {
-  const payload = jwtPayload(token, "INVALID_CUSTOM_TOKEN");
-  const { uid, claims = {} } = payload;
-  if (typeof uid !== "string" || uid.length === 0 || uid.length > MAX_UID_LENGTH) {
-    throw new AuthApiError(400, `INVALID_CUSTOM_TOKEN : uid must be a string of 1 to ${MAX_UID_LENGTH} characters`);
+  if (typeof token !== "string" || token === "") throw new AuthApiError(400, "MISSING_CUSTOM_TOKEN");
+  // The emulators also take plain JSON (`{"uid": "…"}`) as a custom token; production does not.
+  const payload = token.startsWith("{") ? decodeJsonText(token) : jwtPayload(token, "INVALID_CUSTOM_TOKEN : Invalid assertion format");
+  if (!payload) throw new AuthApiError(400, "INVALID_CUSTOM_TOKEN : ((Auth Emulator only accepts strict JSON or JWTs as fake custom tokens.))");
+  if (!token.startsWith("{") && payload["aud"] !== CUSTOM_TOKEN_AUDIENCE) {
+    throw new AuthApiError(400, `INVALID_CUSTOM_TOKEN : ((Invalid aud (audience): ${String(payload["aud"])}))`);
   }
-  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw new AuthApiError(400, "INVALID_CUSTOM_TOKEN : claims must be an object");
-  const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
-  if (reserved.length > 0) throw new AuthApiError(400, `INVALID_CUSTOM_TOKEN : reserved claims ${reserved.join(", ")}`);
-  return { uid, claims: claims as TokenClaims };
+  const uid = [payload["uid"], payload["user_id"]].find((id) => ["string", "number", "boolean"].includes(typeof id) && String(id) !== "");
+  if (uid === undefined) throw new AuthApiError(400, "MISSING_IDENTIFIER");
+  const claims = payload["claims"] ?? {};
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw new AuthApiError(400, "INVALID_CLAIMS");
+  const forbidden = FORBIDDEN_CLAIMS.find((name) => name in claims);
+  if (forbidden) throw new AuthApiError(400, `FORBIDDEN_CLAIM : ${forbidden}`);
+  return { uid: String(uid), claims: claims as TokenClaims };
 }
 
 function sessionOfIdToken(token: unknown): { uid: string; signedInAt: number } {
@@ -138,11 +143,9 @@ function sessionOfIdToken(token: unknown): { uid: string; signedInAt: number } {
 
 function sessionOfRefreshToken(token: unknown, projectId: string): Session {
   const fields = typeof token === "string" ? decodeJson(token) : undefined;
-  if (!fields || fields["_AuthEmulatorRefreshToken"] !== REFRESH_TOKEN_MARK || typeof fields["localId"] !== "string") {
-    throw new AuthApiError(400, "INVALID_REFRESH_TOKEN");
-  }
-  if (fields["projectId"] !== projectId) throw new AuthApiError(400, "PROJECT_NUMBER_MISMATCH");
-  return { uid: fields["localId"], claims: (fields["claims"] ?? {}) as TokenClaims };
+  const valid = fields?.["_AuthEmulatorRefreshToken"] === REFRESH_TOKEN_MARK && typeof fields["localId"] === "string" && fields["projectId"] === projectId;
+  if (!valid) throw new AuthApiError(400, "INVALID_REFRESH_TOKEN");
+  return { uid: fields["localId"] as string, claims: (fields["extraClaims"] ?? {}) as TokenClaims };
 }
 
 /** The payload of a JWT, signed or not: like the official emulator, this one does not verify signatures. */
@@ -153,9 +156,14 @@ function jwtPayload(token: unknown, refusal: string): Record<string, unknown> {
   return payload;
 }
 
-function decodeJson(base64Url: string): Record<string, unknown> | undefined {
+/** Base64 or base64url JSON (Node's base64url decoder reads both alphabets). */
+function decodeJson(base64: string): Record<string, unknown> | undefined {
+  return decodeJsonText(Buffer.from(base64, "base64url").toString("utf8"));
+}
+
+function decodeJsonText(text: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.from(base64Url, "base64url").toString("utf8"));
+    const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -171,13 +179,9 @@ function parseBody(request: IncomingMessage, body: Buffer): Record<string, unkno
   const text = body.toString("utf8");
   if (!text) return {};
   if ((request.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw new AuthApiError(400, "INVALID_JSON_PAYLOAD");
+  const fields = decodeJsonText(text);
+  if (!fields) throw new AuthApiError(400, "INVALID_JSON_PAYLOAD");
+  return fields;
 }
 
 /**

@@ -9,6 +9,9 @@ export interface TokenClaims {
   [claim: string]: unknown;
 }
 
+/** The `aud` of every custom token (firebase-admin's createCustomToken); the Auth emulator refuses any other. */
+export const CUSTOM_TOKEN_AUDIENCE = "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit";
+
 /** Firebase ID tokens live one hour (the emulator's as well). */
 export const ID_TOKEN_LIFETIME_SECONDS = 3600;
 
@@ -35,7 +38,7 @@ export function emulatorIdToken(uid: string, claims: TokenClaims = {}, projectId
 export function unsignedCustomToken(uid: string, claims: TokenClaims = {}): string {
   const now = Math.floor(Date.now() / 1000);
   return unsignedJwt({
-    aud: "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit",
+    aud: CUSTOM_TOKEN_AUDIENCE,
     iat: now,
     exp: now + ID_TOKEN_LIFETIME_SECONDS,
     iss: "firebase-auth-emulator@example.com",
