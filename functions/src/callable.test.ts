@@ -86,6 +86,45 @@ describe("callable wrapper", () => {
   });
 });
 
+describe("callable wrapper: rate limit", () => {
+  const limited = () => callable({ name: "limited", schema, rateLimit: { perSecond: 0.001, burst: 2 } }, async (input) => input);
+
+  it("when a user calls past the limit, then resource-exhausted with a retry hint, and another user is unaffected", async () => {
+    const fn = limited();
+    await fn(request({ courseId: "abc" }, { uid: "u1" }));
+    await fn(request({ courseId: "abc" }, { uid: "u1" }));
+    const error = await fn(request({ courseId: "abc" }, { uid: "u1" })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "resource-exhausted", details: { retryAfterMs: expect.any(Number) } });
+    expect((error as { details: { retryAfterMs: number } }).details.retryAfterMs).toBeGreaterThan(900_000);
+    await expect(fn(request({ courseId: "abc" }, { uid: "u2" }))).resolves.toEqual({ courseId: "abc" });
+  });
+
+  it("when calls are refused before the limit (no auth, no App Check), then they take nothing from the user's bucket", async () => {
+    const fn = limited();
+    process.env["ENFORCE_APP_CHECK"] = "true";
+    for (let i = 0; i < 5; i++) await expect(fn(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "unauthenticated" });
+    const withApp = { ...request({ courseId: "abc" }, { uid: "u1" }), app: { appId: "a", token: {} } } as CallableRequest<unknown>;
+    await expect(fn(withApp)).resolves.toEqual({ courseId: "abc" });
+  });
+
+  it("when invalid payloads come fast, then they are throttled like any other call", async () => {
+    const fn = limited();
+    for (let i = 0; i < 2; i++) await expect(fn(request({ nonsense: i }, { uid: "u1" }))).rejects.toMatchObject({ code: "invalid-argument" });
+    await expect(fn(request({ nonsense: 3 }, { uid: "u1" }))).rejects.toMatchObject({ code: "resource-exhausted" });
+  });
+
+  it("when RATE_LIMIT_MULTIPLIER is set, then the limit is that many times larger", async () => {
+    const fn = limited();
+    process.env["RATE_LIMIT_MULTIPLIER"] = "3";
+    try {
+      const answers = await Promise.allSettled(Array.from({ length: 7 }, () => fn(request({ courseId: "abc" }, { uid: "u1" }))));
+      expect(answers.map((answer) => answer.status)).toEqual([...Array(6).fill("fulfilled"), "rejected"]);
+    } finally {
+      delete process.env["RATE_LIMIT_MULTIPLIER"];
+    }
+  });
+});
+
 describe("unverified-token mode guard", () => {
   const debug = { FIREBASE_DEBUG_MODE: "true", FIREBASE_DEBUG_FEATURES: '{"skipTokenVerification":true}' };
 

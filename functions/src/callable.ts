@@ -1,16 +1,18 @@
 /**
- * The one wrapper every callable goes through: emulator-token guard, auth, App Check, payload size,
- * strict zod validation, then the use case; domain errors become HttpsErrors, anything else `internal`.
+ * The one wrapper every callable goes through: emulator-token guard, auth, App Check, payload size, the per-user
+ * rate limit, strict zod validation, then the use case; domain errors become HttpsErrors, anything else `internal`.
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/https";
 import type { z } from "zod";
-import { ENFORCE_APP_CHECK } from "./config.js";
+import { ENFORCE_APP_CHECK, rateLimitMultiplier } from "./config.js";
+import { RateLimiter, type RateLimit } from "./rate-limit.js";
 import { ID_PATTERN } from "./schemas/common.js";
 import { parseInput } from "./validation.js";
 import {
   DomainError,
   InvalidInputError,
   PermissionDeniedError,
+  RateLimitedError,
   UnauthenticatedError,
   type FieldIssue,
 } from "./errors.js";
@@ -31,6 +33,8 @@ export interface CallableSpec<Schema extends z.ZodType> {
   schema: Schema;
   /** Require the custom claim `admin: true`. */
   admin?: boolean;
+  /** Per-user limit of this callable in each instance (RATE_LIMITS); none when absent. */
+  rateLimit?: RateLimit;
 }
 
 export type CallableHandler<Out> = (request: CallableRequest<unknown>) => Promise<Out>;
@@ -40,12 +44,17 @@ export function callable<Schema extends z.ZodType, Out>(
   spec: CallableSpec<Schema>,
   run: (input: z.infer<Schema>, caller: Caller, request: CallableRequest<unknown>) => Promise<Out>,
 ): CallableHandler<Out> {
+  const limiter = spec.rateLimit && new RateLimiter(spec.rateLimit);
   return async (request) => {
     try {
       refuseUnsafeTokenMode();
+      // Cheapest refusals first, and none of them keeps state. The limit needs the verified uid, and comes after App
+      // Check and the size check so that requests refused anyway never take a user's tokens or a limiter entry; it
+      // comes before validation so that a flood of garbage is throttled like any other and costs no zod parse.
       const caller = authenticate(request, spec.admin === true);
       requireAppCheck(request);
       requireSmallBody(request);
+      if (limiter) throttle(limiter, caller.uid);
       return await run(parseInput(spec.schema, request.data), caller, request);
     } catch (error) {
       const httpsError = toHttpsError(error);
@@ -71,7 +80,8 @@ function authenticate(request: CallableRequest<unknown>, adminOnly: boolean): Ca
 
 function requireAppCheck(request: CallableRequest<unknown>): void {
   // Checked here, at run time, rather than through onCall's enforceAppCheck option, which reads the param at import.
-  if (ENFORCE_APP_CHECK.value() && !request.app) throw new UnauthenticatedError("App Check token required");
+  // A verified token always names its app; the emulator's unverified mode also lets through tokens that name none.
+  if (ENFORCE_APP_CHECK.value() && !request.app?.appId) throw new UnauthenticatedError("App Check token required");
 }
 
 function requireSmallBody(request: CallableRequest<unknown>): void {
@@ -79,6 +89,11 @@ function requireSmallBody(request: CallableRequest<unknown>): void {
   if (size > MAX_REQUEST_BYTES) {
     throw new InvalidInputError([{ path: "", message: `request larger than ${MAX_REQUEST_BYTES} bytes` }]);
   }
+}
+
+function throttle(limiter: RateLimiter, uid: string): void {
+  const verdict = limiter.take(uid, rateLimitMultiplier());
+  if (!verdict.allowed) throw new RateLimitedError("Too many requests; retry later", { retryAfterMs: verdict.retryAfterMs });
 }
 
 /** Maps a domain error to the HttpsError the client sees; undefined for anything unexpected. */

@@ -2,7 +2,7 @@
  * Every deploy-time and run-time setting of LearnPulse, declared once (STYLE rule 4).
  * `.value()` is read only inside handlers, never at import, so that deploy analysis and cold starts stay cheap.
  */
-import { defineBoolean, defineSecret, defineString } from "firebase-functions/params";
+import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 /** Region of every function. A constant, not a param: Firestore triggers must live in the database's region. */
 export const REGION = "us-central1";
@@ -26,6 +26,22 @@ export const ENFORCE_APP_CHECK = defineBoolean("ENFORCE_APP_CHECK", {
   description: "Refuse callable requests that carry no valid App Check token.",
   default: true,
 });
+
+/**
+ * Multiplies every per-user rate limit (rate-limit.ts): for load tests that compress time (the simulator at speed s
+ * sends s times a real player's calls) or to loosen the limits without a code change. Values below 1 count as 1.
+ * @default 1
+ */
+export const RATE_LIMIT_MULTIPLIER = defineInt("RATE_LIMIT_MULTIPLIER", {
+  description: "Multiplier of the per-user rate limits of the write callables (1 = as documented).",
+  default: 1,
+});
+
+/** The rate-limit multiplier in force: a whole number of at least 1. */
+export function rateLimitMultiplier(): number {
+  const value = RATE_LIMIT_MULTIPLIER.value();
+  return Number.isFinite(value) && value >= 1 ? value : 1;
+}
 
 /** The secrets each group of functions needs, so a function is bound only to what it uses. */
 export const REDIS_SECRETS = [UPSTASH_REDIS_REST_TOKEN];

@@ -3,6 +3,7 @@ import { onCall } from "firebase-functions/https";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import { callable } from "../callable.js";
 import { callableOptions } from "../options.js";
+import { RATE_LIMITS } from "../rate-limit.js";
 import { GetHeatmapRequest, HEATMAP_DEFAULT_DAYS, RecordActivityRequest } from "../schemas/activity.js";
 import { GetStudentStatsRequest } from "../schemas/user.js";
 import { deviceContextOf } from "./device.js";
@@ -10,7 +11,7 @@ import { readHeatmap } from "./heatmap.js";
 import { recordActivity as record } from "./record.js";
 import { readStudentStats } from "./stats.js";
 
-export const handleRecordActivity = callable({ name: "recordActivity", schema: RecordActivityRequest }, async (input, caller, request) =>
+export const handleRecordActivity = callable({ name: "recordActivity", schema: RecordActivityRequest, rateLimit: RATE_LIMITS.recordActivity }, async (input, caller, request) =>
   record(await firestoreKit(), caller.uid, input, deviceContextOf(request.rawRequest)),
 );
 

@@ -10,6 +10,7 @@ import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../c
 import { UnavailableError } from "../errors.js";
 import * as logs from "../logs.js";
 import { callableOptions, redisCallableOptions } from "../options.js";
+import { RATE_LIMITS } from "../rate-limit.js";
 import {
   CompleteLectureRequest,
   FlushNowRequest,
@@ -37,12 +38,12 @@ export function pingCacheOf(client: Redis): PingCache {
   return { hset, hdel: (...args) => client.hdel(...args), pipeline: () => client.pipeline() };
 }
 
-export const handleSaveProgress = callable({ name: "saveProgress", schema: SaveProgressRequest }, async (ping, caller) => {
+export const handleSaveProgress = callable({ name: "saveProgress", schema: SaveProgressRequest, rateLimit: RATE_LIMITS.saveProgress }, async (ping, caller) => {
   await recordPing({ cache: (pingCache ??= pingCacheOf(upstash())), writeDirect, windowMs }, caller.uid, ping);
   return { message: "synced" as const };
 });
 
-export const handleCompleteLecture = callable({ name: "completeLecture", schema: CompleteLectureRequest }, async (input, caller) =>
+export const handleCompleteLecture = callable({ name: "completeLecture", schema: CompleteLectureRequest, rateLimit: RATE_LIMITS.completeLecture }, async (input, caller) =>
   recordLectureCompletion(await firestoreKit(), caller.uid, input.courseId, input.lectureId),
 );
 
