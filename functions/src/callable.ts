@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { ENFORCE_APP_CHECK, rateLimitMultiplier } from "./config.js";
 import { RateLimiter, type RateLimit } from "./rate-limit.js";
 import { ID_PATTERN } from "./schemas/common.js";
+import { screenedIssues } from "./on-callable.js";
 import { parseInput } from "./validation.js";
 import {
   DomainError,
@@ -39,7 +40,7 @@ export interface CallableSpec<Schema extends z.ZodType> {
 
 export type CallableHandler<Out> = (request: CallableRequest<unknown>) => Promise<Out>;
 
-/** Wraps a use case as a callable handler: `onCall(callableOptions, callable(spec, useCase))`. */
+/** Wraps a use case as a callable handler: `onCallable(callableOptions, callable(spec, useCase))` (on-callable.ts). */
 export function callable<Schema extends z.ZodType, Out>(
   spec: CallableSpec<Schema>,
   run: (input: z.infer<Schema>, caller: Caller, request: CallableRequest<unknown>) => Promise<Out>,
@@ -54,6 +55,7 @@ export function callable<Schema extends z.ZodType, Out>(
       const caller = authenticate(request, spec.admin === true);
       requireAppCheck(request);
       requireSmallBody(request);
+      refuseUndecodable(request);
       if (limiter) throttle(limiter, caller.uid);
       return await run(parseInput(spec.schema, request.data), caller, request);
     } catch (error) {
@@ -94,6 +96,12 @@ function requireSmallBody(request: CallableRequest<unknown>): void {
 function throttle(limiter: RateLimiter, uid: string): void {
   const verdict = limiter.take(uid, rateLimitMultiplier());
   if (!verdict.allowed) throw new RateLimitedError("Too many requests; retry later", { retryAfterMs: verdict.retryAfterMs });
+}
+
+/** What onCallable's screen took out of `data` before firebase-functions decoded it (on-callable.ts). */
+function refuseUndecodable(request: CallableRequest<unknown>): void {
+  const issues = screenedIssues(request.rawRequest);
+  if (issues) throw new InvalidInputError(issues);
 }
 
 /** Maps a domain error to the HttpsError the client sees; undefined for anything unexpected. */

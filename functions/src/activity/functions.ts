@@ -1,5 +1,4 @@
 /** Registrations of the activity capability's functions (API.md "Activity"). */
-import { onCall } from "firebase-functions/https";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import { callable } from "../callable.js";
 import { callableOptions } from "../options.js";
@@ -10,6 +9,7 @@ import { deviceContextOf } from "./device.js";
 import { readHeatmap } from "./heatmap.js";
 import { recordActivity as record } from "./record.js";
 import { readStudentStats } from "./stats.js";
+import { onCallable } from "../on-callable.js";
 
 export const handleRecordActivity = callable({ name: "recordActivity", schema: RecordActivityRequest, rateLimit: RATE_LIMITS.recordActivity }, async (input, caller, request) =>
   record(await firestoreKit(), caller.uid, input, deviceContextOf(request.rawRequest)),
@@ -23,6 +23,6 @@ export const handleGetStudentStats = callable({ name: "getStudentStats", schema:
   readStudentStats(await firestore(), caller.uid),
 );
 
-export const recordActivity = onCall(callableOptions, handleRecordActivity);
-export const getHeatmap = onCall(callableOptions, handleGetHeatmap);
-export const getStudentStats = onCall(callableOptions, handleGetStudentStats);
+export const recordActivity = onCallable(callableOptions, handleRecordActivity);
+export const getHeatmap = onCallable(callableOptions, handleGetHeatmap);
+export const getStudentStats = onCallable(callableOptions, handleGetStudentStats);

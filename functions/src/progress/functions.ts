@@ -1,6 +1,5 @@
 /** Registrations of the progress capability's functions (API.md "Progress"). */
 import { onDocumentWritten } from "firebase-functions/firestore";
-import { onCall } from "firebase-functions/https";
 import { onSchedule } from "firebase-functions/scheduler";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import type { Redis } from "@upstash/redis";
@@ -27,6 +26,7 @@ import { recordPing, type PingCache } from "./ping.js";
 import { readCourseProgress, readProgress } from "./read.js";
 import { writeBufferedDirect } from "./store.js";
 import { windowMsOfSchedule } from "./window.js";
+import { onCallable } from "../on-callable.js";
 
 const windowMs = windowMsOfSchedule(FLUSH_SCHEDULE);
 
@@ -113,11 +113,11 @@ export async function writeDirect(uid: string, courseId: string, buffered: Buffe
   for (const lectureId of completed) await recordLectureCompletion(kit, uid, courseId, lectureId);
 }
 
-export const saveProgress = onCall(redisCallableOptions, handleSaveProgress);
-export const completeLecture = onCall(callableOptions, handleCompleteLecture);
-export const getProgress = onCall(redisCallableOptions, handleGetProgress);
-export const getCourseProgress = onCall(callableOptions, handleGetCourseProgress);
-export const flushNow = onCall({ ...redisCallableOptions, timeoutSeconds: 300 }, handleFlushNow);
+export const saveProgress = onCallable(redisCallableOptions, handleSaveProgress);
+export const completeLecture = onCallable(callableOptions, handleCompleteLecture);
+export const getProgress = onCallable(redisCallableOptions, handleGetProgress);
+export const getCourseProgress = onCallable(callableOptions, handleGetCourseProgress);
+export const flushNow = onCallable({ ...redisCallableOptions, timeoutSeconds: 300 }, handleFlushNow);
 
 export const flushProgressSchedule = onSchedule(
   // One run at a time is the lock's job; Cloud Scheduler retries are off because the next run redoes the work.

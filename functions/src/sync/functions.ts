@@ -1,6 +1,5 @@
 /** Registrations of the sync capability: a change trigger per mirrored collection and the dead-letter replay. */
 import { onDocumentWritten, type Change, type DocumentSnapshot, type FirestoreEvent } from "firebase-functions/firestore";
-import { onCall } from "firebase-functions/https";
 import { onSchedule } from "firebase-functions/scheduler";
 import { bigquery } from "../adapters/bigquery.js";
 import { cosmosContainer } from "../adapters/cosmos.js";
@@ -35,6 +34,7 @@ import { bigquerySink } from "./sinks/bigquery.js";
 import { cosmosSink } from "./sinks/cosmos.js";
 import { mongoSink } from "./sinks/mongo.js";
 import type { Sink } from "./sinks/sink.js";
+import { onCallable } from "../on-callable.js";
 
 export { MIRRORED_DOCUMENTS };
 
@@ -110,7 +110,7 @@ export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", sch
   return result;
 });
 
-export const replayDeadLettersCallable = onCall({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
+export const replayDeadLettersCallable = onCallable({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
 
 export const replayDeadLettersSchedule = onSchedule(
   { schedule: "every 10 minutes", region: REGION, secrets: SINK_SECRETS, timeoutSeconds: 540, retryCount: 0 },
@@ -128,4 +128,4 @@ export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: Get
   }),
 );
 
-export const getSyncStatus = onCall({ ...callableOptions, secrets: REDIS_SECRETS }, handleGetSyncStatus);
+export const getSyncStatus = onCallable({ ...callableOptions, secrets: REDIS_SECRETS }, handleGetSyncStatus);

@@ -1,5 +1,4 @@
 /** Registrations of reconciliation: the admin callable `reconcile` (API.md) and the daily sampled check. */
-import { onCall } from "firebase-functions/https";
 import { onSchedule } from "firebase-functions/scheduler";
 import { bigquery } from "../../adapters/bigquery.js";
 import { cosmosContainer } from "../../adapters/cosmos.js";
@@ -17,6 +16,7 @@ import { bigqueryReader } from "./readers/bigquery.js";
 import { cosmosReader } from "./readers/cosmos.js";
 import { mongoReader } from "./readers/mongo.js";
 import type { SinkReader } from "./readers/reader.js";
+import { onCallable } from "../../on-callable.js";
 
 const READERS: Record<SinkName, SinkReader> = {
   bigquery: bigqueryReader(bigquery, () => BIGQUERY_DATASET.value()),
@@ -40,7 +40,7 @@ export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRe
   return { checked: report.checked, missing: report.missing, stale: report.stale, extra: report.extra, repaired: report.repaired };
 });
 
-export const reconcileCallable = onCall({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
+export const reconcileCallable = onCallable({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
 
 /** Documents the daily run checks per collection and sink: a sample, not a sweep (the CLI sweeps). */
 export const DAILY_SAMPLE = 1_000;

@@ -1,0 +1,83 @@
+/**
+ * `onCallable`: firebase-functions' `onCall`, with the request's `data` screened before firebase-functions decodes it.
+ *
+ * firebase-functions decodes `data` before any handler runs (common/providers/https `decode`), and two kinds of
+ * payload make it throw, so that the client gets INTERNAL (and the payload is logged as it came): a `@type` object it
+ * cannot decode — a type other than Int64Value/UInt64Value, or one whose `value` parseFloat reads as NaN — and
+ * nesting deep enough to overflow its recursion (a few thousand levels fit in a 64 KiB body). So the screen replaces
+ * each such value by null and remembers where it was; the callable wrapper (callable.ts) then refuses the call with
+ * INVALID_ARGUMENT naming those fields, after auth and App Check like any invalid payload. It also names own
+ * `__proto__` keys, which decode would turn into the decoded object's prototype, out of the strict schemas' sight.
+ */
+import { onCall, type CallableOptions, type CallableRequest } from "firebase-functions/https";
+import type { FieldIssue } from "./errors.js";
+
+/** The number encodings firebase-functions decodes (its LONG_TYPE and UNSIGNED_LONG_TYPE). */
+const DECODABLE_TYPES = new Set(["type.googleapis.com/google.protobuf.Int64Value", "type.googleapis.com/google.protobuf.UInt64Value"]);
+
+/** Deepest nesting accepted; API.md payloads nest four levels at most (submitAnswer answer.pairs[i].left). */
+export const MAX_DEPTH = 32;
+
+/** What the screen found in a request, by request: read by the callable wrapper. */
+const screened = new WeakMap<object, FieldIssue[]>();
+
+/** onCall(options, handler), screening `data` first (see above). Register every callable with it. */
+export function onCallable<Out>(options: CallableOptions, handler: (request: CallableRequest<unknown>) => Promise<Out>) {
+  const registered = onCall(options, handler);
+  const screening = (req: Parameters<typeof registered>[0], res: Parameters<typeof registered>[1]) => {
+    screenRequest(req);
+    return registered(req, res);
+  };
+  // The deploy manifest (__endpoint), run() and the rest stay as onCall made them.
+  const { length: _length, name: _name, prototype: _prototype, ...properties } = Object.getOwnPropertyDescriptors(registered);
+  return Object.defineProperties(screening, properties) as unknown as typeof registered;
+}
+
+/** The issues the screen found in this request, if any. */
+export function screenedIssues(rawRequest: object | undefined): FieldIssue[] | undefined {
+  return rawRequest ? screened.get(rawRequest) : undefined;
+}
+
+/** Screens `req.body.data` in place. */
+export function screenRequest(req: { body?: unknown }): void {
+  const body = req.body;
+  if (!isRecord(body) || !("data" in body)) return; // onCall itself answers INVALID_ARGUMENT "Bad Request"
+  const issues: FieldIssue[] = [];
+  body["data"] = screenValue(body["data"], [], issues);
+  if (issues.length) screened.set(req, issues);
+}
+
+function screenValue(value: unknown, path: string[], issues: FieldIssue[]): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const at = path.join(".");
+  if (path.length >= MAX_DEPTH) {
+    issues.push({ path: at, message: `nested deeper than ${MAX_DEPTH} levels` });
+    return null;
+  }
+  if (!Array.isArray(value) && (value as Record<string, unknown>)["@type"]) {
+    if (isDecodable(value as Record<string, unknown>)) return value;
+    issues.push({ path: at, message: "encoded value cannot be decoded" });
+    return null;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => (value[index] = screenValue(item, [...path, String(index)], issues)));
+    return value;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__") {
+      issues.push({ path: path.concat(key).join("."), message: "unknown field" });
+      delete (value as Record<string, unknown>)[key];
+      continue;
+    }
+    (value as Record<string, unknown>)[key] = screenValue((value as Record<string, unknown>)[key], [...path, key], issues);
+  }
+  return value;
+}
+
+function isDecodable(encoded: Record<string, unknown>): boolean {
+  return DECODABLE_TYPES.has(String(encoded["@type"])) && !Number.isNaN(parseFloat(String(encoded["value"])));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
