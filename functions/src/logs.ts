@@ -1,8 +1,23 @@
 /**
  * One named function per log event (STYLE rule 10), with structured fields through firebase-functions/logger.
- * Nothing personal goes in: uids are pseudonymous ids; payloads, answers, IPs and emails never appear.
+ * Nothing personal goes in: uids are pseudonymous ids; payloads, answers, user agents, IPs and emails never appear.
+ * Free text that is not ours — an error's message and stack — may quote what it was given, so it is redacted
+ * (addresses become their networks, emails `[email]`) and cut short; a test scans the log of the whole suite.
  */
 import * as logger from "firebase-functions/logger";
+import { redactPersonalData } from "./personal-data.js";
+
+/** Longest error message kept: enough to diagnose, too short to carry a whole payload that a message quoted. */
+const MAX_ERROR_MESSAGE = 500;
+
+function errorMessage(error: unknown): string {
+  return redactPersonalData((error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_MESSAGE));
+}
+
+/** The stack's frames only: its first line repeats the message, uncut. */
+function stackFrames(error: Error): string | undefined {
+  return error.stack && redactPersonalData(error.stack.split("\n").filter((line) => /^\s+at /.test(line)).join("\n"));
+}
 
 export interface RejectedCall {
   fn: string;
@@ -20,7 +35,10 @@ export function callFailed(fields: { fn: string; error: unknown }): void {
   const { error } = fields;
   logger.error("call.failed", {
     fn: fields.fn,
-    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    error:
+      error instanceof Error
+        ? { name: error.name, message: errorMessage(error), stack: stackFrames(error) }
+        : errorMessage(error),
   });
 }
 
@@ -56,12 +74,12 @@ export function completionFailed(fields: { courseId: string; lectureId: string; 
 
 /** A sink could not take a change; it goes to the dead letters. */
 export function sinkFailed(fields: { sink: string; collection: string; eventId: string; error: unknown }): void {
-  logger.warn("sync.sink_failed", { ...fields, error: fields.error instanceof Error ? fields.error.message : String(fields.error) });
+  logger.warn("sync.sink_failed", { ...fields, error: errorMessage(fields.error) });
 }
 
 /** Even the dead letter could not be written: the change reaches that sink only through reconciliation. */
 export function deadLetterLost(fields: { sink: string; eventId: string; error: unknown }): void {
-  logger.error("sync.dead_letter_lost", { ...fields, error: fields.error instanceof Error ? fields.error.message : String(fields.error) });
+  logger.error("sync.dead_letter_lost", { ...fields, error: errorMessage(fields.error) });
 }
 
 /** A replay of dead letters finished. */

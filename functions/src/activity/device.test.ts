@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deviceContextOf, networkOf, platformOf } from "./device.js";
+import { networkOf } from "../personal-data.js";
+import { deviceContextOf, platformOf } from "./device.js";
 
 describe("device context", () => {
   it.each([

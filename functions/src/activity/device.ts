@@ -1,5 +1,5 @@
 /** The device context of an activity, from the request: coarse, and never the raw IP address. */
-import { isIPv4, isIPv6 } from "node:net";
+import { networkOf } from "../personal-data.js";
 import type { DeviceContext } from "../schemas/activity.js";
 
 export interface RequestLike {
@@ -31,21 +31,4 @@ export function platformOf(hint: string | undefined, userAgent: string | null): 
   if (/mac ?os|macintosh/.test(text)) return "macos";
   if (/linux/.test(text)) return "linux";
   return "other";
-}
-
-/** IPv4 → its /24, IPv6 → its /48 (an IPv4-mapped IPv6 address counts as IPv4); anything else → null. */
-export function networkOf(address: string): string | null {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
-  if (isIPv4(ip)) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
-  if (isIPv6(ip)) return `${expandIPv6(ip).slice(0, 3).join(":")}::/48`;
-  return null;
-}
-
-function expandIPv6(ip: string): string[] {
-  const [head = "", tail = ""] = ip.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
-  return groups.map((group) => (group.includes(".") ? group : group.toLowerCase().replace(/^0+(?=.)/, "")));
 }

@@ -9,6 +9,8 @@ export interface CallOptions {
   claims?: TokenClaims;
   /** Send this exact body instead of `{data}`. */
   rawBody?: string;
+  /** More request headers (`X-Firebase-AppCheck`, `User-Agent`, `X-Forwarded-For`, ...). */
+  headers?: Record<string, string>;
 }
 
 export interface CallAnswer {
@@ -19,7 +21,7 @@ export interface CallAnswer {
 /** Calls a callable over HTTP with the callable protocol, as the Firebase client SDKs do. */
 export async function callFunction(name: string, data: unknown, options: CallOptions = {}): Promise<CallAnswer> {
   const uid = options.uid === undefined ? uniqueId("user") : options.uid;
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (uid !== null) headers["authorization"] = `Bearer ${emulatorIdToken(uid, options.claims)}`;
   const response = await fetch(`${process.env["LEARNPULSE_FUNCTIONS_URL"]}/${name}`, {
     method: "POST",
