@@ -48,6 +48,22 @@ export function unsignedCustomToken(uid: string, claims: TokenClaims = {}): stri
   });
 }
 
+/**
+ * An unsigned App Check token (the `X-Firebase-AppCheck` header) naming `appId`, in the claims App Check issues.
+ * In the emulator's unverified-token mode, firebase-functions decodes it without a signature check, as it does ID
+ * tokens, and gives the handler `request.app = {appId, token}`; real App Check tokens are signed and verified.
+ */
+export function emulatorAppCheckToken(appId = "1:000000000000:web:learnpulse-local", projectId = "demo-learnpulse"): string {
+  const now = Math.floor(Date.now() / 1000);
+  return unsignedJwt({
+    iss: "https://firebaseappcheck.googleapis.com/000000000000",
+    aud: ["projects/000000000000", `projects/${projectId}`],
+    sub: appId,
+    iat: now,
+    exp: now + 3600, // App Check's default token lifetime: one hour
+  });
+}
+
 function unsignedJwt(payload: object): string {
   return `${base64UrlJson({ alg: "none", typ: "JWT" })}.${base64UrlJson(payload)}.`;
 }
