@@ -36,8 +36,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     logLevel: "warn",
     clearScreen: false,
     define: { __LEARNPULSE_STACK__: JSON.stringify(stackLocation(options)) },
-    // Bundled when the server starts rather than found on the first page load, which would reload the page.
-    optimizeDeps: { include: ["firebase/app", "firebase/auth", "firebase/functions"] },
+    // The page's only packages, bundled when the server starts; no discovery while pages load, because a dependency
+    // found then makes Vite reload the page, resetting the player mid-play.
+    optimizeDeps: { include: ["firebase/app", "firebase/auth", "firebase/functions"], noDiscovery: true },
+    // One bundle cache per NODE_ENV ("test" under vitest, unset under npm start): Vite rebuilds a cache made under the
+    // other, so a shared one would be rebuilt at every switch.
+    cacheDir: fileURLToPath(new URL(`../node_modules/.vite/dashboard-${process.env["NODE_ENV"] ?? "development"}`, import.meta.url)),
     server: {
       host: "127.0.0.1",
       port: options.port,

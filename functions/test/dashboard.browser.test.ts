@@ -30,6 +30,8 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
   const pageErrors: string[] = [];
   /** Every request the page made beyond its own origin, as `METHOD url`. */
   const crossOrigin: string[] = [];
+  /** Page loads: a reload (the dev server's, say) would reset the player under the test. */
+  let loads = 0;
   const uid = uniqueId("dash");
 
   beforeAll(async () => {
@@ -43,6 +45,7 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("load", () => loads++);
     page.on("request", (request) => {
       if (!request.url().startsWith(dashboard.url)) crossOrigin.push(`${request.method()} ${request.url()}`);
     });
@@ -67,6 +70,7 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     await page.click("#play");
     await page.waitForTimeout(6_000); // past one 5-second ping
     await page.click("#play");
+    expect({ loads, pageErrors }).toEqual({ loads: 1, pageErrors: [] });
     expect(await page.getAttribute("#play", "data-state")).toBe("paused");
 
     const lecture = '[data-lecture="demo-lecture-1"]';
