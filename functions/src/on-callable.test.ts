@@ -21,6 +21,14 @@ describe("screening callable data before firebase-functions decodes it", () => {
     expect(issues?.map((issue) => issue.path)).toEqual(["a", "b.0", "c"]);
   });
 
+  it("when @type or value is an object that cannot become a string (its own toString, deep nesting), then it is noted without converting it", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const { data, issues } = screen({ a: { "@type": { toString: true } }, b: { "@type": deep }, c: { "@type": INT64, value: { toString: 1 } } });
+    expect(data).toEqual({ a: null, b: null, c: null });
+    expect(issues?.map((issue) => issue.path)).toEqual(["a", "b", "c"]);
+  });
+
   it("when data itself is an undecodable encoding, then the root is noted", () => {
     expect(screen({ "@type": 5 })).toEqual({ data: null, issues: [{ path: "", message: "encoded value cannot be decoded" }] });
   });

@@ -74,8 +74,11 @@ function screenValue(value: unknown, path: string[], issues: FieldIssue[]): unkn
   return value;
 }
 
+/** Only strings and numbers: decode's parseFloat would call any other value's toString, which a payload can break. */
 function isDecodable(encoded: Record<string, unknown>): boolean {
-  return DECODABLE_TYPES.has(String(encoded["@type"])) && !Number.isNaN(parseFloat(String(encoded["value"])));
+  const type = encoded["@type"];
+  const value = encoded["value"];
+  return typeof type === "string" && DECODABLE_TYPES.has(type) && (typeof value === "string" || typeof value === "number") && !Number.isNaN(parseFloat(String(value)));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

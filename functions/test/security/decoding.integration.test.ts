@@ -14,6 +14,7 @@ describe("callable data that firebase-functions cannot decode", () => {
     ["an Int64Value whose value is not a string", `{"courseId":{"@type":"${INT64}","value":{}}}`, "courseId"],
     ["a DoubleValue (not a protocol encoding)", `{"courseId":{"@type":"type.googleapis.com/google.protobuf.DoubleValue","value":"Infinity"}}`, "courseId"],
     ["an unknown @type as the whole payload", `{"@type":5}`, ""],
+    ["an @type that cannot become a string", `{"courseId":{"@type":{"toString":true}}}`, "courseId"],
   ])("when data carries %s, then the answer is INVALID_ARGUMENT naming the field", async (_what, data, path) => {
     const answer = await callFunction("getProgress", undefined, { rawBody: body(data) });
     expect(answer.status).toBe(400);
