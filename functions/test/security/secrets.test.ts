@@ -16,7 +16,8 @@ interface Endpoint {
 }
 const endpoints = Object.entries(exported).map(([name, fn]) => [name, (fn as { __endpoint?: Endpoint }).__endpoint] as const);
 const boundSecrets = (endpoint: Endpoint | undefined) => (endpoint?.secretEnvironmentVariables ?? []).map((secret) => secret.key).sort();
-const specs = declaredParams.map((param) => param.toSpec() as { name: string; type: string });
+// Each param class names its kind in a static `type` ("secret" for defineSecret), as the deploy manifest does.
+const specs = declaredParams.map((param) => ({ name: param.name, type: (param.constructor as { type?: string }).type }));
 const secretNames = specs.filter((spec) => spec.type === "secret").map((spec) => spec.name);
 
 /**
