@@ -1,6 +1,6 @@
 /** Activities, the heat map and stats payloads (API.md "Activity"). */
 import { z } from "zod";
-import { Id, LocalDate } from "./common.js";
+import { Id, LocalDate, StoredText } from "./common.js";
 
 /** API.md: metadata is a flat object of at most 20 values, at most 4 KiB serialised. */
 export const MAX_METADATA_ENTRIES = 20;
@@ -10,7 +10,7 @@ export const MAX_FUTURE_MS = 5 * 60_000;
 export const MAX_PAST_MS = 7 * 86_400_000;
 
 const Metadata = z
-  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "keys match [A-Za-z0-9_.-]{1,64}"), z.union([z.string().max(1_024), z.number(), z.boolean()]))
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "keys match [A-Za-z0-9_.-]{1,64}"), z.union([StoredText.max(1_024), z.number(), z.boolean()]))
   .refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_ENTRIES, { message: `at most ${MAX_METADATA_ENTRIES} entries` })
   .refine((metadata) => Buffer.byteLength(JSON.stringify(metadata)) <= MAX_METADATA_BYTES, { message: `at most ${MAX_METADATA_BYTES} bytes` });
 

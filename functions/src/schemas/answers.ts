@@ -1,6 +1,6 @@
 /** Questions, their server-only keys, answer payloads per question type, and stored answers (API.md "Answers"). */
 import { z } from "zod";
-import { Id } from "./common.js";
+import { Id, StoredText } from "./common.js";
 
 export const QUESTION_TYPES = [
   "multiple_choice",
@@ -25,8 +25,8 @@ export const MAX_TEXT = 2_000;
 /** Upper bound on list answers (blanks, pairs, order, choices): generous for any real question. */
 export const MAX_ITEMS = 100;
 /** Longest option or item label. */
-const Label = z.string().min(1).max(500);
-const Text = z.string().max(MAX_TEXT);
+const Label = StoredText.min(1).max(500);
+const Text = StoredText.max(MAX_TEXT);
 
 /** `questions/{id}`: public, readable by students. */
 export const QuestionDoc = z.object({
@@ -90,7 +90,7 @@ export const AnswerByType = {
   ordering: z.strictObject({ order: z.array(Label).min(1).max(MAX_ITEMS) }),
   numeric: z.strictObject({ value: z.number() }),
   manual: z
-    .strictObject({ text: Text.optional(), mediaRef: z.string().min(1).max(1_024).optional() })
+    .strictObject({ text: Text.optional(), mediaRef: StoredText.min(1).max(1_024).optional() })
     .refine((answer) => answer.text !== undefined || answer.mediaRef !== undefined, { message: "text or mediaRef is required" }),
 } as const;
 

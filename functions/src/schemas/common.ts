@@ -9,6 +9,12 @@ export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export const Id = z.string().regex(ID_PATTERN, "must match [A-Za-z0-9_-]{1,128}");
 
+/**
+ * Free text that gets stored. Firestore keeps strings as UTF-8, which has no form for a lone UTF-16 surrogate (JSON
+ * can carry one: "\ud800"), so a write holding one is refused by Firestore; refuse it here, naming the field.
+ */
+export const StoredText = z.string().regex(/^[^\p{Cs}]*$/u, "must be well-formed Unicode (no lone surrogate)");
+
 /** An empty strict request: `{}` and nothing else. */
 export const EmptyRequest = z.strictObject({});
 
