@@ -9,8 +9,11 @@ export const MAX_METADATA_BYTES = 4 * 1024;
 export const MAX_FUTURE_MS = 5 * 60_000;
 export const MAX_PAST_MS = 7 * 86_400_000;
 
+/** Metadata keys become Firestore field names, where names matching __.*__ are reserved (Firestore refuses the write). */
+const MetadataKey = z.string().regex(/^(?!__.*__$)[A-Za-z0-9_.-]{1,64}$/, "keys match [A-Za-z0-9_.-]{1,64}, not __…__ (reserved by Firestore)");
+
 const Metadata = z
-  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "keys match [A-Za-z0-9_.-]{1,64}"), z.union([StoredText.max(1_024), z.number(), z.boolean()]))
+  .record(MetadataKey, z.union([StoredText.max(1_024), z.number(), z.boolean()]))
   .refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_ENTRIES, { message: `at most ${MAX_METADATA_ENTRIES} entries` })
   .refine((metadata) => Buffer.byteLength(JSON.stringify(metadata)) <= MAX_METADATA_BYTES, { message: `at most ${MAX_METADATA_BYTES} bytes` });
 
