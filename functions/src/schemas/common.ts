@@ -3,11 +3,12 @@ import { z } from "zod";
 
 /**
  * Ids of courses, lectures, questions, quizzes, client events and attempts.
- * Restricted so that they can never inject a Firestore path segment (`/`, `..`, `__name__`) or a Redis key part (`:`).
+ * Restricted so that they can never inject a Firestore path segment (`/`, `..`, `__name__`) or a Redis key part (`:`);
+ * Firestore also reserves document ids matching __.*__ (it refuses them at run time), so those are refused here.
  */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+export const ID_PATTERN = /^(?!__.*__$)[A-Za-z0-9_-]{1,128}$/;
 
-export const Id = z.string().regex(ID_PATTERN, "must match [A-Za-z0-9_-]{1,128}");
+export const Id = z.string().regex(ID_PATTERN, "must match [A-Za-z0-9_-]{1,128}, not __…__ (reserved by Firestore)");
 
 /**
  * Free text that gets stored. Firestore keeps strings as UTF-8, which has no form for a lone UTF-16 surrogate (JSON

@@ -1,7 +1,7 @@
 /**
- * Activity metadata keys become Firestore field names, and Firestore reserves names matching __.*__ (it refuses the
- * write: INTERNAL for the client). The local Firestore stand-in does not enforce that, so the contract is checked at
- * the callable: such keys are refused before anything is written.
+ * Names Firestore reserves: activity metadata keys become field names, and ids become document ids; Firestore refuses
+ * both when they match __.*__ (at write or read time: INTERNAL for the client). The local stand-in does not enforce
+ * that, so the contract is checked at the callable: such names are refused before anything is read or written.
  */
 import { describe, expect, it } from "vitest";
 import { firestore } from "../../src/adapters/firestore.js";
@@ -20,5 +20,23 @@ describe("metadata keys that Firestore reserves", () => {
     const answer = await callFunction("recordActivity", { type: "login", clientEventId: uniqueId("ev"), metadata });
     const { activityId } = answer.body.result as { activityId: string };
     expect((await (await firestore()).doc(`activities/${activityId}`).get()).get("metadata")).toEqual(metadata);
+  });
+});
+
+describe("ids that Firestore reserves as document ids", () => {
+  it.each([
+    ["getProgress", { courseId: "__name__" }, "courseId"],
+    ["completeLecture", { courseId: "demo-course", lectureId: "__x__" }, "lectureId"],
+    ["saveProgress", { courseId: "__c__", lectureId: "l1", position: 1 }, "courseId"],
+    ["submitAnswer", { questionId: "__q__", attemptId: "a1", answer: { value: true }, timeSpentMs: 1 }, "questionId"],
+    ["recordActivity", { type: "login", clientEventId: "__e__" }, "clientEventId"],
+  ])("when %s names a document __…__, then INVALID_ARGUMENT names the id", async (name, data, path) => {
+    const answer = await callFunction(name, data);
+    expect(answer.body.error).toMatchObject({ status: "INVALID_ARGUMENT", details: [{ path }] });
+  });
+
+  it("when the token's uid is __…__ (it would name users/__…__), then the caller is refused", async () => {
+    const answer = await callFunction("getStudentStats", {}, { uid: "__name__" });
+    expect(answer.body.error).toMatchObject({ status: "PERMISSION_DENIED" });
   });
 });
