@@ -91,7 +91,19 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** Valid payloads with one to three mutations applied. */
 export function mutationsOf(valid: fc.Arbitrary<WireValue>): fc.Arbitrary<WireValue> {
-  return fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([payload, edits]) => edits.reduce(apply, structuredClone(payload)));
+  // Copies: fast-check hands out the same instance of a constant again and again, and edits change trees in place.
+  return fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([payload, edits]) => edits.reduce((root, edit) => apply(root, copyEdit(edit)), copy(payload)));
+}
+
+function copyEdit(edit: Mutation): Mutation {
+  return "value" in edit ? { ...edit, value: copy(edit.value) } : edit;
+}
+
+/** A deep copy that keeps RawJson and own `__proto__` keys (structuredClone keeps neither). */
+function copy(value: WireValue): WireValue {
+  if (Array.isArray(value)) return value.map(copy);
+  if (!isObject(value)) return value;
+  return Object.entries(value).reduce((out, [key, item]) => withField(out, key, copy(item)), {} as { [key: string]: WireValue });
 }
 
 type Path = (string | number)[];
