@@ -39,8 +39,8 @@ export const RATE_LIMITS = {
 /**
  * Users tracked per limiter and instance. An instance serves at most 80 requests at once (options.ts); in the
  * PRICES.md worked example (2,000 pings/s over ~5 instances) one instance sees ~2,000 users every 5 s, so 10,000
- * keeps everyone active, at ~150 bytes each (~1.5 MB). A flood of new uids evicts the least recently seen first,
- * which forgets their debt: the limiter then fails open, never closed.
+ * keeps everyone active, at ~150 bytes each (~1.5 MB). A flood of new uids evicts the least recently seen first (a
+ * tenth at a time), which forgets their debt: the limiter then fails open, never closed.
  */
 export const MAX_TRACKED_USERS = 10_000;
 
@@ -83,8 +83,20 @@ export class RateLimiter {
     const earliest = fullAt - tolerance; // when the bucket next holds a whole token
     const allowed = now + EPSILON_MS >= earliest;
     this.fullAt.set(key, allowed ? Math.max(fullAt, now) + interval : fullAt);
-    if (this.fullAt.size > this.maxEntries) this.fullAt.delete(this.fullAt.keys().next().value as string);
+    if (this.fullAt.size > this.maxEntries) this.evictOldest();
     return allowed ? { allowed } : { allowed, retryAfterMs: Math.ceil(earliest - now) };
+  }
+
+  /**
+   * Forgets the least recently seen tenth in one pass: finding a Map's first entry walks the deleted ones before it,
+   * so evicting one at a time costs microseconds per call under a flood of new uids.
+   */
+  private evictOldest(): void {
+    let excess = this.fullAt.size - this.maxEntries + Math.ceil(this.maxEntries / 10);
+    for (const key of this.fullAt.keys()) {
+      if (excess-- <= 0) break;
+      this.fullAt.delete(key);
+    }
   }
 
   /** Users currently tracked. */
