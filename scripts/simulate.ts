@@ -50,6 +50,8 @@ const progress = (line: string, final: boolean) => {
 let stack: Stack | undefined;
 if (!process.env["LEARNPULSE_FUNCTIONS_URL"]) {
   process.env["FLUSH_SCHEDULE"] = "every 1 minutes";
+  // Compressed time: each player calls `speed` times as often as a real one, so the per-user rate limits scale too.
+  process.env["RATE_LIMIT_MULTIPLIER"] ??= String(Math.max(1, Math.ceil(speed)));
   stack = await startStack({ scheduleTimers: false, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   Object.assign(process.env, stack.env);
 }

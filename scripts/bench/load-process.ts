@@ -9,7 +9,8 @@ import { Agent, request } from "node:http";
 
 interface LoadJob {
   url: string;
-  token: string;
+  /** ID tokens, used in turn: one user per request, round robin. */
+  tokens: string[];
   body: string;
   concurrency: number;
   durationMs: number;
@@ -18,13 +19,16 @@ interface LoadJob {
 const job = await new Promise<LoadJob>((resolve) => process.once("message", (message) => resolve(message as LoadJob)));
 const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
 const body = Buffer.from(job.body);
-const headers = { "content-type": "application/json", authorization: `Bearer ${job.token}`, "content-length": body.length };
+const authorizations = job.tokens.map((token) => `Bearer ${token}`);
+let next = 0;
 const deadline = Date.now() + job.durationMs;
 let ok = 0;
 let failed = 0;
 
 function call(): Promise<boolean> {
   return new Promise((resolve, reject) => {
+    const authorization = authorizations[next++ % authorizations.length];
+    const headers = { "content-type": "application/json", authorization, "content-length": body.length };
     const req = request(job.url, { method: "POST", agent, headers }, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode === 200));

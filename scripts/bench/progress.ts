@@ -153,8 +153,15 @@ async function firestoreWritesPerPing(): Promise<Record<string, number>> {
   return { pingsWithFlushes: pings, flushes, firestoreWrites: writes, firestoreWritesPerPing: round(writes / pings, 4) };
 }
 
+/**
+ * Callers of the throughput load. saveProgress is rate-limited per user (functions/src/rate-limit.ts: a burst of 60,
+ * then 1/s), so the load comes from many users, as an instance's load does: ~200k pings over 10,000 users stay
+ * within each one's burst, and 10,000 is what one instance's limiter tracks (MAX_TRACKED_USERS), so none is evicted.
+ */
+const THROUGHPUT_USERS = 10_000;
+
 async function throughput(): Promise<Record<string, number>> {
-  const token = emulatorIdToken("bench-throughput");
+  const tokens = Array.from({ length: THROUGHPUT_USERS }, (_, i) => emulatorIdToken(`bench-throughput-${i}`));
   const load = (name: string, body: unknown) =>
     new Promise<{ perSecond: number; failed: number; ok: number; hostCpuMicros: number }>((resolve, reject) => {
       const cpuBefore = process.cpuUsage();
@@ -165,7 +172,7 @@ async function throughput(): Promise<Record<string, number>> {
       });
       generator.once("error", reject);
       // 80: one function instance's concurrency (functions/src/options.ts).
-      generator.send({ url: stack.host.urlOf(name), token, body: JSON.stringify({ data: body }), concurrency: 80, durationMs: 2_000 });
+      generator.send({ url: stack.host.urlOf(name), tokens, body: JSON.stringify({ data: body }), concurrency: 80, durationMs: 2_000 });
     });
   const ping = { courseId: "bench-course", lectureId: "bench-lecture", position: 10, duration: 3600, playedSegments: [[0, 10]] };
   await load("saveProgress", ping); // warm-up
