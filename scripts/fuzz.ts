@@ -7,11 +7,9 @@
  * Env: FUZZ_RUNS, FUZZ_SEED (replay a run), FUZZ_CONCURRENCY (default 16), FUZZ_BATCH (payloads per callable per
  * round, default 50).
  */
-import { initializeApp } from "firebase-admin/app";
-import { getFirestore } from "firebase-admin/firestore";
-import { discoverTargets, runFuzz, type FuzzReport } from "./fuzz/runner.ts";
+import { runFuzz, type FuzzReport } from "./fuzz/runner.ts";
+import { prepareFuzzing, stackProbe } from "./fuzz/stack.ts";
 import { startStack } from "./stack/index.ts";
-import { seedDemoCatalogue } from "./stack/seed.ts";
 
 const print = console.log.bind(console);
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -30,9 +28,7 @@ const seed = env("FUZZ_SEED", Date.now() % 1_000_000_000);
 const stack = await startStack({ scheduleTimers: false, log: () => undefined });
 let exitCode: number;
 try {
-  await seedDemoCatalogue(getFirestore(initializeApp({ projectId: stack.projectId }, "fuzz-seed")));
-  await stack.triggers.idle();
-  const targets = await discoverTargets(stack.host.baseUrl, [...stack.functions.callables.keys()], "fuzz-probe");
+  const targets = await prepareFuzzing(stack);
   print(`fuzz: ${targets.length} callables (${targets.filter((t) => t.admin).map((t) => t.name).join(", ")} admin), ${runs} payloads each, seed ${seed}`);
   let lastPrint = 0;
   const report = await runFuzz({
@@ -41,10 +37,7 @@ try {
     seed,
     concurrency: env("FUZZ_CONCURRENCY", 16),
     batch: env("FUZZ_BATCH", 50),
-    probe: {
-      counts: async () => ({ firestoreWrites: stack.firestore?.stats().writes ?? null, redisCommands: stack.redis.commands() }),
-      idle: () => stack.triggers.idle(),
-    },
+    probe: stackProbe(stack),
     onRound: (p) => {
       if (Date.now() - lastPrint < 5_000 && p.round < p.rounds) return;
       lastPrint = Date.now();
