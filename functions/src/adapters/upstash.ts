@@ -9,21 +9,40 @@ import { UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config.js";
  */
 export const REDIS_TIMEOUT_MS = 500;
 
-let redis: Redis | undefined;
+/**
+ * How long one request of the flush may take: a page is a pipeline of up to 500 HGETALLs (FLUSH_PAGE_SIZE) and its
+ * clean-up, far more than a ping's HSET. At the ping's 500 ms, flushes on a busy instance timed out and flushNow
+ * answered INTERNAL (found by npm run fuzz); 10 s is still far inside the flush's own deadline (540 s).
+ */
+export const REDIS_BULK_TIMEOUT_MS = 10_000;
 
+let redis: Redis | undefined;
+let bulkRedis: Redis | undefined;
+
+/** The client of the request paths (pings, reads): a slow Redis is given up on quickly. */
 export function upstash(): Redis {
-  redis ??= new Redis({
+  redis ??= createClient(REDIS_TIMEOUT_MS);
+  return redis;
+}
+
+/** The client of bulk work (the flush): the same Redis, with time for big pipelines. */
+export function upstashBulk(): Redis {
+  bulkRedis ??= createClient(REDIS_BULK_TIMEOUT_MS);
+  return bulkRedis;
+}
+
+function createClient(timeoutMs: number): Redis {
+  return new Redis({
     url: UPSTASH_REDIS_REST_URL.value(),
     token: UPSTASH_REDIS_REST_TOKEN.value(),
     // One quick retry only: a hot path that waits out the client's default 5 retries with backoff would stall pings.
     retry: { retries: 1, backoff: () => 20 },
-    signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
+    signal: () => AbortSignal.timeout(timeoutMs),
     enableTelemetry: false,
     // Values come back as the strings Redis holds; the layout code decides what is a number (no JSON guessing).
     automaticDeserialization: false,
     keepAlive: true,
   });
-  return redis;
 }
 
 /**

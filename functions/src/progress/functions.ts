@@ -3,7 +3,7 @@ import { onDocumentWritten } from "firebase-functions/firestore";
 import { onSchedule } from "firebase-functions/scheduler";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import type { Redis } from "@upstash/redis";
-import { coalescingHset, upstash } from "../adapters/upstash.js";
+import { coalescingHset, upstash, upstashBulk } from "../adapters/upstash.js";
 import { callable } from "../callable.js";
 import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
 import { UnavailableError } from "../errors.js";
@@ -85,7 +85,7 @@ export async function runScheduledFlush(): Promise<void> {
 export async function flushDeps(): Promise<FlushDeps> {
   const kit = await firestoreKit();
   return {
-    cache: upstash(),
+    cache: upstashBulk(),
     store: firestoreFlushStore(kit),
     windowMs,
     completionThreshold: completionThreshold(),

@@ -1,0 +1,60 @@
+/**
+ * flushNow when Upstash answers slower than a ping may wait (found by npm run fuzz on a busy machine: the flush's
+ * pipelines timed out at the ping's 500 ms and flushNow answered INTERNAL). On a stack of this file's own, its
+ * functions reaching Redis through a front that can hold every answer back.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REDIS_TIMEOUT_MS } from "../../src/adapters/upstash.js";
+import type { Stack } from "../../../scripts/stack/index.ts";
+import { seedDemoCatalogue } from "../../../scripts/stack/seed.ts";
+import { firestore } from "../../src/adapters/firestore.js";
+import { startOwnStack } from "../helpers/own-stack.js";
+import { callFunction, uniqueId } from "../helpers/stack.js";
+
+/** Longer than a ping waits for Redis, far shorter than a flush may take. */
+const DELAY_MS = REDIS_TIMEOUT_MS + 400;
+
+let stack: Stack;
+let front: Server;
+let slow = false;
+beforeAll(async () => {
+  stack = await startOwnStack();
+  const bridge = stack.redis.restUrl;
+  front = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (slow) await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name))) as Record<string, string>;
+    const answer = await fetch(`${bridge}${req.url}`, { method: req.method ?? "POST", headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" }).end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  // Before the functions create their Redis clients (on first use), point them at the front.
+  process.env["UPSTASH_REDIS_REST_URL"] = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  await seedDemoCatalogue((await firestore()) as unknown as Parameters<typeof seedDemoCatalogue>[0]);
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => front?.close(() => resolve()));
+  await stack?.stop();
+});
+
+describe("flushNow with a slow Redis", () => {
+  it(`when every Redis answer comes ${DELAY_MS} ms late, then flushNow still drains the pings into Firestore`, async () => {
+    const uid = uniqueId("stu");
+    const ping = await callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-2", position: 42 }, { uid });
+    expect(ping.body).toEqual({ result: { message: "synced" } });
+
+    slow = true;
+    try {
+      const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
+      expect(flush.body.error).toBeUndefined();
+      expect(flush.body.result).toMatchObject({ keys: 1, writes: 1 });
+    } finally {
+      slow = false;
+    }
+    const stored = await (await firestore()).doc(`users/${uid}/progress/demo-course`).get();
+    expect(stored.get("watchTimes")).toEqual({ "demo-lecture-2": 42 });
+  }, 60_000);
+});
