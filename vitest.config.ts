@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     projects: [
       // The stand-ins' own tests start their own servers.
-      { test: { name: "stand-ins", include: ["scripts/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "stand-ins", include: ["scripts/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 1 } } },
       {
         test: {
           name: "functions",
@@ -20,18 +20,20 @@ export default defineConfig({
           // *.emulator.test.ts need the official Firestore emulator (npm run test:rules, vitest.rules.config.ts).
           exclude: ["**/*.chaos.test.ts", "**/*.emulator.test.ts", "**/node_modules/**"],
           ...stack,
+          sequence: { groupOrder: 1 },
         },
       },
       // The typed client and the ProgressTracker: pure, fake timers.
-      { test: { name: "client", include: ["client/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "**/node_modules/**"] } },
-      // Chaos tests flush every window of the shared Redis with short windows: they run after everything else.
+      { test: { name: "client", include: ["client/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "**/node_modules/**"], sequence: { groupOrder: 1 } } },
+      // Chaos tests flush every window of the shared Redis with short windows: they run after everything else. Every
+      // project names its group, from 1: in vitest 5 a project in group 0 (or none) ran after group 1, not before.
       {
         test: {
           name: "chaos",
           include: ["functions/test/**/*.chaos.test.ts"],
           ...stack,
           testTimeout: 180_000,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
