@@ -1,7 +1,7 @@
 /**
  * Names Firestore reserves: activity metadata keys become field names, and ids become document ids; Firestore refuses
- * both when they match __.*__ (at write or read time: INTERNAL for the client). The local stand-in does not enforce
- * that, so the contract is checked at the callable: such names are refused before anything is read or written.
+ * both when they match __.*__ (at write or read time: INTERNAL for the client; the local stand-in refuses them as
+ * Firestore does). The contract is checked at the callable: such names are refused before anything is read or written.
  */
 import { describe, expect, it } from "vitest";
 import { firestore } from "../../src/adapters/firestore.js";

@@ -6,6 +6,7 @@
 import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/write.js";
 import { status } from "@grpc/grpc-js";
 import { deleteAt, getAt, parseFieldPath, setAt } from "./field-paths.ts";
+import { checkFields, checkResourcePath } from "./reserved.ts";
 import { applyTransforms } from "./transforms.ts";
 import { compareTimestamps, fromProtoFields, timestampToIso, type RestFields, type RestValue } from "./values.ts";
 
@@ -40,16 +41,19 @@ export function writeTarget(write: Write): string {
 
 export function applyWrite(current: StoredDoc | null, write: Write, commitTime: string): WriteOutcome {
   const name = writeTarget(write);
+  // Firestore refuses a malformed write before it looks at the stored document.
+  checkResourcePath(name);
+  const data = write.has_update ? fromProtoFields(write.update.fields) : undefined;
+  if (data) checkFields(data);
   checkPrecondition(current, write, name);
   if (write.has_delete) return { doc: null, transformResults: [] };
 
   let fields: RestFields = current?.fields ?? {};
-  if (write.has_update) {
-    const data = fromProtoFields(write.update.fields);
-    fields = write.has_update_mask ? applyMask(fields, data, write.update_mask.field_paths) : data;
-  }
+  if (data) fields = write.has_update_mask ? applyMask(fields, data, write.update_mask.field_paths) : data;
   const transforms = write.has_transform ? write.transform.field_transforms : write.update_transforms;
   const transformed = applyTransforms(fields, transforms, commitTime);
+  // A transform's field path or operand (arrayUnion of a map) can bring a reserved name of its own.
+  if (transforms.length > 0) checkFields(transformed.fields);
   return {
     doc: { name, fields: transformed.fields, createTime: current?.createTime ?? commitTime, updateTime: commitTime },
     transformResults: transformed.results,

@@ -7,7 +7,8 @@
  * patch would rewrite most of FirestoreState. Instead we keep what works — the gRPC service definition, the proto
  * classes and Listen (onSnapshot) — and replace the read/write RPCs by subclassing its service (service.ts) over
  * our own document store (store.ts), with one module per concern: apply-write.ts and transforms.ts (writes),
- * transactions.ts (locks), query.ts (queries), listen.ts (the package's Listen over our store).
+ * transactions.ts (locks), query.ts (queries), listen.ts (the package's Listen over our store), reserved.ts and
+ * utf8.ts (requests Firestore refuses: reserved names, strings that are not UTF-8).
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
@@ -15,6 +16,7 @@ import { ListenState } from "./listen.ts";
 import { LocalFirestoreService } from "./service.ts";
 import { DocumentStore, type FirestoreCommit, type StoreStats } from "./store.ts";
 import { Transactions } from "./transactions.ts";
+import { refusingInvalidUtf8 } from "./utf8.ts";
 
 export type { FirestoreCommit, FirestoreWrite } from "./store.ts";
 export type { RestDocument, RestValue, RestFields } from "./values.ts";
@@ -46,7 +48,9 @@ export async function startFirestore(options: StartFirestoreOptions = {}): Promi
   const store = new DocumentStore();
   const transactions = new Transactions();
   const server = new Server();
-  server.addService(FirestoreServiceV1Impl.definition, new LocalFirestoreService(new ListenState(store), store, transactions));
+  const service = new LocalFirestoreService(new ListenState(store), store, transactions);
+  const { definition, implementation } = refusingInvalidUtf8(FirestoreServiceV1Impl.definition, service);
+  server.addService(definition, implementation);
   // Loopback only: the package's start() listens on every interface.
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>

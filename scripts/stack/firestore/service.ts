@@ -30,6 +30,7 @@ import { aggregate } from "./aggregate.ts";
 import { FirestoreError } from "./apply-write.ts";
 import { projectFields } from "./field-paths.ts";
 import { runQuery } from "./query.ts";
+import { checkCollectionId, checkResourcePath } from "./reserved.ts";
 import type { DocumentStore } from "./store.ts";
 import type { Transaction, Transactions } from "./transactions.ts";
 import { compareResourcePaths, isoToTimestamp, toProtoDocument } from "./values.ts";
@@ -53,9 +54,10 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
 
   override BatchGetDocuments(call: ServerWritableStream<BatchGetDocumentsRequest, BatchGetDocumentsResponse>): void {
     void streamed(call, async () => {
+      const names = call.request.documents;
+      names.forEach(checkResourcePath);
       const { tx, newId } = this.#transactionFor(call.request);
       if (newId) call.write(BatchGetDocumentsResponse.fromObject({ transaction: newId }));
-      const names = call.request.documents;
       if (tx) await this.#txs.lock(tx, names);
       const readTime = isoToTimestamp(this.#store.nextCommitTime());
       for (const name of names) {
@@ -74,8 +76,9 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
 
   override RunQuery(call: ServerWritableStream<RunQueryRequest, RunQueryResponse>): void {
     void streamed(call, async () => {
-      const { tx, newId } = this.#transactionFor(call.request);
       const { parent, structured_query: query } = call.request;
+      checkQueryNames(parent, query);
+      const { tx, newId } = this.#transactionFor(call.request);
       const docs = tx ? await this.#lockedQuery(tx, () => runQuery(this.#store, parent, query)) : runQuery(this.#store, parent, query);
       const readTime = isoToTimestamp(this.#store.nextCommitTime());
       const transaction = newId ? { transaction: newId } : {};
@@ -90,8 +93,9 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
 
   override RunAggregationQuery(call: ServerWritableStream<RunAggregationQueryRequest, RunAggregationQueryResponse>): void {
     void streamed(call, async () => {
-      const { tx, newId } = this.#transactionFor(call.request);
       const { parent, structured_aggregation_query: aggregation } = call.request;
+      checkQueryNames(parent, aggregation.structured_query);
+      const { tx, newId } = this.#transactionFor(call.request);
       const run = () => runQuery(this.#store, parent, aggregation.structured_query);
       const docs = tx ? await this.#lockedQuery(tx, run) : run();
       // Firestore bills an aggregation as one read per 1000 index entries, at least one.
@@ -156,12 +160,15 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     call: ServerUnaryCall<ListCollectionIdsRequest, ListCollectionIdsResponse>,
     callback: sendUnaryData<ListCollectionIdsResponse>,
   ): void {
-    const prefix = `${call.request.parent}/`;
-    const ids = new Set<string>();
-    for (const collection of this.#store.collectionNames()) {
-      if (collection.startsWith(prefix)) ids.add(collection.slice(prefix.length).split("/")[0] ?? "");
-    }
-    callback(null, ListCollectionIdsResponse.fromObject({ collection_ids: [...ids].sort() }));
+    unary(callback, () => {
+      checkResourcePath(call.request.parent);
+      const prefix = `${call.request.parent}/`;
+      const ids = new Set<string>();
+      for (const collection of this.#store.collectionNames()) {
+        if (collection.startsWith(prefix)) ids.add(collection.slice(prefix.length).split("/")[0] ?? "");
+      }
+      return ListCollectionIdsResponse.fromObject({ collection_ids: [...ids].sort() });
+    });
   }
 
   /** listDocuments(): the collection's documents, with show_missing also ids that only have subcollections. */
@@ -169,19 +176,23 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     call: ServerUnaryCall<ListDocumentsRequest, ListDocumentsResponse>,
     callback: sendUnaryData<ListDocumentsResponse>,
   ): void {
-    const collection = `${call.request.parent}/${call.request.collection_id}`;
-    const documents = new Map<string, ReturnType<typeof toProtoDocument> | { name: string }>();
-    for (const doc of this.#store.inCollection(collection)) documents.set(doc.name, toProtoDocument(doc));
-    if (call.request.show_missing) {
-      for (const name of this.#store.collectionNames()) {
-        if (!name.startsWith(`${collection}/`)) continue;
-        const parent = `${collection}/${name.slice(collection.length + 1).split("/")[0]}`;
-        if (!documents.has(parent)) documents.set(parent, { name: parent });
+    unary(callback, () => {
+      checkResourcePath(call.request.parent);
+      checkCollectionId(call.request.collection_id);
+      const collection = `${call.request.parent}/${call.request.collection_id}`;
+      const documents = new Map<string, ReturnType<typeof toProtoDocument> | { name: string }>();
+      for (const doc of this.#store.inCollection(collection)) documents.set(doc.name, toProtoDocument(doc));
+      if (call.request.show_missing) {
+        for (const name of this.#store.collectionNames()) {
+          if (!name.startsWith(`${collection}/`)) continue;
+          const parent = `${collection}/${name.slice(collection.length + 1).split("/")[0]}`;
+          if (!documents.has(parent)) documents.set(parent, { name: parent });
+        }
       }
-    }
-    this.#store.stats.reads += documents.size;
-    const sorted = [...documents.values()].sort((a, b) => compareResourcePaths(a.name, b.name));
-    callback(null, ListDocumentsResponse.fromObject({ documents: sorted }));
+      this.#store.stats.reads += documents.size;
+      const sorted = [...documents.values()].sort((a, b) => compareResourcePaths(a.name, b.name));
+      return ListDocumentsResponse.fromObject({ documents: sorted });
+    });
   }
 
   #transactionFor(request: TransactionalRead): { tx?: Transaction; newId?: Uint8Array } {
@@ -207,6 +218,12 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     this.#txs.recordQuery(tx, () => signature(run()));
     return docs;
   }
+}
+
+/** The parent and every collection id a query reads from (a collection-group query over any id names none). */
+function checkQueryNames(parent: string, query: RunQueryRequest["structured_query"]): void {
+  checkResourcePath(parent);
+  for (const from of query.from) if (from.collection_id) checkCollectionId(from.collection_id);
 }
 
 function toStatus(error: unknown): { code: status; details: string } {
