@@ -52,13 +52,29 @@ export function pingDegraded(fields: { courseId: string; reason: string }): void
   logger.warn("progress.ping_degraded", fields);
 }
 
-/** Upstash failed during a read: the answer comes from Firestore alone. */
-export function readDegraded(fields: { courseId: string; reason: string }): void {
-  logger.warn("progress.read_degraded", fields);
+/**
+ * Work that cannot go without Upstash (a flush, the merged read) could not reach it: a callable answered
+ * `unavailable`, a scheduled flush left the work to its next run. `cause` is the network error's code, if any.
+ */
+export function redisUnreachable(fields: { during: "flushNow" | "schedule" | "getProgress"; error: unknown }): void {
+  const { during, error } = fields;
+  if (!(error instanceof Error)) return logger.warn("progress.redis_unreachable", { during, error: errorMessage(error) });
+  // undici hides what failed (ECONNREFUSED, UND_ERR_SOCKET, ...) in the cause of its "fetch failed".
+  const cause = error.cause instanceof Error ? ((error.cause as NodeJS.ErrnoException).code ?? error.cause.name) : undefined;
+  logger.warn("progress.redis_unreachable", { during, error: { name: error.name, message: errorMessage(error), ...(cause ? { cause } : {}) } });
 }
 
 /** A flush run finished. */
-export function flushDone(fields: { trigger: string; keys: number; writes: number; durationMs: number; remainingDirty: number; oldestDirtyAgeSeconds: number; failedKeys: number }): void {
+export function flushDone(fields: {
+  trigger: string;
+  keys: number;
+  writes: number;
+  durationMs: number;
+  remainingDirty: number;
+  oldestDirtyAgeSeconds: number;
+  failedKeys: number;
+  skippedCompletions: number;
+}): void {
   logger.info("progress.flush_done", fields);
 }
 
@@ -67,9 +83,22 @@ export function flushSkipped(fields: { reason: string }): void {
   logger.info("progress.flush_skipped", fields);
 }
 
-/** The flush could not complete a lecture whose coverage passed the threshold; the key stays dirty and is retried. */
+/** The flush could not complete a lecture that passed the threshold, transiently: the key stays dirty and is retried. */
 export function completionFailed(fields: { courseId: string; lectureId: string; reason: string }): void {
   logger.warn("progress.completion_failed", fields);
+}
+
+/**
+ * Lectures whose coverage passed the threshold but that cannot be completed because the course or lecture does not
+ * exist: their progress was stored, uncompleted. Once per flush run (or degraded ping), `count` completions in all.
+ */
+export function completionsSkipped(fields: {
+  trigger: string;
+  reason: "not_found";
+  count: number;
+  lectures: { courseId: string; lectureId: string }[];
+}): void {
+  logger.warn("progress.completions_skipped", fields);
 }
 
 /** A sink could not take a change; it goes to the dead letters. */

@@ -46,6 +46,21 @@ function createClient(timeoutMs: number): Redis {
 }
 
 /**
+ * Whether a failed request means Upstash could not be reached, as opposed to Redis refusing a command (a bug: WRONGTYPE,
+ * a syntax error). @upstash/redis keeps no HTTP status, so this goes by the error's kind: no answer in time (the
+ * client's signal), no answer at all (undici's fetch rejects refused and reset connections, DNS and TLS failures as
+ * `TypeError: fetch failed`), an answer that is not Upstash's JSON (a gateway's error page), or HTTP 503, which
+ * Upstash answers while it is offline (upstash.com/docs/devops/developer-api/http_status_codes).
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
+  if (error instanceof TypeError && error.message === "fetch failed") return true;
+  if (error.name === "UpstashJSONParseError") return true;
+  return error.name === "UpstashError" && error.message.startsWith("Service Unavailable");
+}
+
+/**
  * A hash as Redis returns it to a client without automatic deserialization: HGETALL answers a flat
  * `[field, value, field, value, ...]` list (or null for a missing key). Values stay strings.
  */

@@ -16,6 +16,24 @@ export interface CompleteLectureResult {
   currentStreak: number;
 }
 
+/** What a completion by the flush or a degraded ping came to: a lecture not in the catalogue is an outcome, not a failure. */
+export type CompletionOutcome = "completed" | "not_found";
+
+/**
+ * Completes a lecture as completeLecture does, for the flush and the degraded ping: pings are buffered without
+ * reading the catalogue (DESIGN.md principle 3), so a course or lecture that does not exist is found only here, and
+ * retrying would find it missing again. Other failures (contention, an outage) are thrown, to be retried.
+ */
+export async function completeIfCatalogued(kit: FirestoreKit, uid: string, courseId: string, lectureId: string): Promise<CompletionOutcome> {
+  try {
+    await recordLectureCompletion(kit, uid, courseId, lectureId);
+    return "completed";
+  } catch (error) {
+    if (error instanceof NotFoundError) return "not_found";
+    throw error;
+  }
+}
+
 export async function recordLectureCompletion(
   kit: FirestoreKit,
   uid: string,

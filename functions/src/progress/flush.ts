@@ -7,7 +7,9 @@
  */
 import type { Redis } from "@upstash/redis";
 import { hashFromReply } from "../adapters/upstash.js";
+import * as logs from "../logs.js";
 import type { ProgressDoc } from "../schemas/progress.js";
+import type { CompletionOutcome } from "./complete.js";
 import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
@@ -40,8 +42,11 @@ export interface FlushDeps {
   store: FlushStore;
   windowMs: number;
   completionThreshold: number;
-  /** Completes a lecture exactly as completeLecture does. */
-  complete: (uid: string, courseId: string, lectureId: string) => Promise<unknown>;
+  /**
+   * Completes a lecture exactly as completeLecture does. "not_found" (no such course or lecture) is final: the
+   * progress is stored uncompleted and the key drained. A rejection is transient: the key stays dirty for the next run.
+   */
+  complete: (uid: string, courseId: string, lectureId: string) => Promise<CompletionOutcome>;
   now?: () => number;
   /** How long after its end a window is left alone (default FLUSH_GRACE_MS). */
   graceMs?: number;
@@ -63,6 +68,20 @@ export interface FlushResult {
   remainingDirty: number;
   oldestDirtyAgeSeconds: number;
   failedKeys: number;
+  /** Completions due that could not be made because the course or lecture does not exist. */
+  skippedCompletions: number;
+}
+
+interface Totals {
+  keys: number;
+  writes: number;
+  failedKeys: number;
+  skipped: Lecture[];
+}
+
+interface Lecture {
+  courseId: string;
+  lectureId: string;
 }
 
 /** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
@@ -76,6 +95,8 @@ export const FLUSH_LOCK_KEY = "lp:lock:flush";
 export const FLUSH_LOCK_TTL_MS = 5 * 60_000;
 /** SCAN page size when looking for dirty sets (Upstash bills each SCAN call as one command). */
 const SCAN_COUNT = 1_000;
+/** Lectures named in a run's one `progress.completions_skipped` event; the count covers the rest. */
+const SKIPPED_LECTURES_LOGGED = 20;
 
 export class FlushLockedError extends Error {}
 
@@ -86,7 +107,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   const locked = await deps.cache.set(FLUSH_LOCK_KEY, token, { nx: true, px: FLUSH_LOCK_TTL_MS });
   if (locked !== "OK") throw new FlushLockedError("Another flush is running");
   try {
-    const totals = { keys: 0, writes: 0, failedKeys: 0 };
+    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [] };
     const windows = await dirtyWindows(deps.cache);
     for (const window of windows) {
       const drainable = isDrainable(window, now(), deps.windowMs, deps.graceMs ?? FLUSH_GRACE_MS);
@@ -94,10 +115,14 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
       await drainWindow(deps, window, drainable, options, totals, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
       if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;
     }
+    if (totals.skipped.length) logSkipped(options.trigger ?? "schedule", totals.skipped);
     const remaining = await remainingDirty(deps.cache);
     const oldest = remaining.oldestWindow === undefined ? 0 : (now() - windowStartMs(remaining.oldestWindow, deps.windowMs)) / 1000;
     return {
-      ...totals,
+      keys: totals.keys,
+      writes: totals.writes,
+      failedKeys: totals.failedKeys,
+      skippedCompletions: totals.skipped.length,
       durationMs: now() - startedAt,
       remainingDirty: remaining.keys,
       oldestDirtyAgeSeconds: Math.max(0, Math.round(oldest)),
@@ -113,7 +138,7 @@ async function drainWindow(
   window: number,
   drainable: boolean,
   options: FlushOptions,
-  totals: { keys: number; writes: number; failedKeys: number },
+  totals: Totals,
   outOfTime: () => boolean,
 ): Promise<void> {
   const setKey = dirtyKey(window);
@@ -130,11 +155,17 @@ async function drainWindow(
     totals.keys += keys.length;
     totals.writes += page.writes;
     totals.failedKeys += page.failedKeys;
+    totals.skipped.push(...page.skipped);
   } while (cursor !== "0");
 }
 
 /** One page: read the hashes (one pipeline) and the documents (one getAll), write (batches), then clean up. */
-async function flushPage(deps: FlushDeps, keys: string[], window: number, drainable: boolean): Promise<{ writes: number; failedKeys: number }> {
+async function flushPage(
+  deps: FlushDeps,
+  keys: string[],
+  window: number,
+  drainable: boolean,
+): Promise<{ writes: number; failedKeys: number; skipped: Lecture[] }> {
   const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
   const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
   const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
@@ -146,11 +177,13 @@ async function flushPage(deps: FlushDeps, keys: string[], window: number, draina
       return undefined;
     });
   }
-  if (!written) return { writes: 0, failedKeys: keys.length };
+  if (!written) return { writes: 0, failedKeys: keys.length, skipped: [] };
 
   const completionsFailed = new Set<string>();
+  const skipped: Lecture[] = [];
   for (const { key, uid, courseId, lectureId } of written.completions) {
-    await deps.complete(uid, courseId, lectureId).catch(() => completionsFailed.add(key));
+    const outcome = await deps.complete(uid, courseId, lectureId).catch(() => void completionsFailed.add(key));
+    if (outcome === "not_found") skipped.push({ courseId, lectureId });
   }
   if (drainable) {
     // Un-mark malformed keys too: nothing valid could ever be flushed from them.
@@ -163,7 +196,7 @@ async function flushPage(deps: FlushDeps, keys: string[], window: number, draina
     if (done.size) pipeline.srem(dirtyKey(window), ...done);
     if (pipeline.length()) await pipeline.exec();
   }
-  return { writes: written.writes, failedKeys: completionsFailed.size };
+  return { writes: written.writes, failedKeys: completionsFailed.size, skipped };
 }
 
 async function writePage(
@@ -182,6 +215,12 @@ async function writePage(
   });
   if (writes.length) await deps.store.write(writes);
   return { writes: writes.length, completions };
+}
+
+/** One event per run, however many keys named lectures that do not exist (a client with a stale catalogue pings many). */
+function logSkipped(trigger: string, skipped: Lecture[]): void {
+  const distinct = new Map(skipped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
+  logs.completionsSkipped({ trigger, reason: "not_found", count: skipped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
 }
 
 async function readHashes(cache: FlushCache, keys: string[]): Promise<Record<string, string>[]> {

@@ -3,7 +3,7 @@ import { onDocumentWritten } from "firebase-functions/firestore";
 import { onSchedule } from "firebase-functions/scheduler";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import type { Redis } from "@upstash/redis";
-import { coalescingHset, upstash, upstashBulk } from "../adapters/upstash.js";
+import { coalescingHset, isUnreachable, upstash, upstashBulk } from "../adapters/upstash.js";
 import { callable } from "../callable.js";
 import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
 import { UnavailableError } from "../errors.js";
@@ -18,7 +18,7 @@ import {
   SaveProgressRequest,
 } from "../schemas/progress.js";
 import { refreshTotalLectures } from "./catalogue.js";
-import { recordLectureCompletion } from "./complete.js";
+import { completeIfCatalogued, recordLectureCompletion } from "./complete.js";
 import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions, type FlushResult } from "./flush.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
@@ -65,6 +65,10 @@ export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowReque
       const result = await runFlush({ includeOpen: true, trigger: "flushNow", ...(input.maxKeys ? { maxKeys: input.maxKeys } : {}) });
       return { keys: result.keys, writes: result.writes, durationMs: result.durationMs, remainingDirty: result.remainingDirty };
     } catch (error) {
+      if (isUnreachable(error)) {
+        logs.redisUnreachable({ during: "flushNow", error });
+        throw new UnavailableError("The progress buffer cannot be reached; try again shortly");
+      }
       if (!(error instanceof FlushLockedError)) throw error;
       if (Date.now() > deadline) throw new UnavailableError("A flush is running; try again shortly");
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -76,8 +80,10 @@ export async function runScheduledFlush(): Promise<void> {
   try {
     await runFlush({ trigger: "schedule" });
   } catch (error) {
-    if (!(error instanceof FlushLockedError)) throw error;
-    logs.flushSkipped({ reason: "locked" });
+    // Both leave the dirty marks in place for the next run: no Cloud Scheduler retry is needed (retryCount 0).
+    if (error instanceof FlushLockedError) return logs.flushSkipped({ reason: "locked" });
+    if (isUnreachable(error)) return logs.redisUnreachable({ during: "schedule", error });
+    throw error;
   }
 }
 
@@ -90,7 +96,7 @@ export async function flushDeps(): Promise<FlushDeps> {
     windowMs,
     completionThreshold: completionThreshold(),
     complete: (uid, courseId, lectureId) =>
-      recordLectureCompletion(kit, uid, courseId, lectureId).catch((error: unknown) => {
+      completeIfCatalogued(kit, uid, courseId, lectureId).catch((error: unknown) => {
         logs.completionFailed({ courseId, lectureId, reason: error instanceof Error ? error.name : "unknown" });
         throw error;
       }),
@@ -110,7 +116,11 @@ async function runFlush(options: FlushOptions): Promise<FlushResult> {
 export async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress): Promise<void> {
   const kit = await firestoreKit();
   const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold());
-  for (const lectureId of completed) await recordLectureCompletion(kit, uid, courseId, lectureId);
+  const skipped: { courseId: string; lectureId: string }[] = [];
+  for (const lectureId of completed) {
+    if ((await completeIfCatalogued(kit, uid, courseId, lectureId)) === "not_found") skipped.push({ courseId, lectureId });
+  }
+  if (skipped.length) logs.completionsSkipped({ trigger: "ping_degraded", reason: "not_found", count: skipped.length, lectures: skipped });
 }
 
 export const saveProgress = onCallable(redisCallableOptions, handleSaveProgress);

@@ -1,11 +1,13 @@
 /**
  * The merged read (API.md getProgress): the Firestore document plus the Redis hash, so the answer reflects every
  * acknowledged ping, flushed or not. One Firestore read and one Redis request (one more on a course-cache miss).
+ * Without Redis it cannot keep that promise (acknowledged pings may wait there unflushed), so it answers
+ * `unavailable` rather than an answer from Firestore alone that may silently be older.
  */
 import type { Redis } from "@upstash/redis";
 import type { Firestore } from "firebase-admin/firestore";
-import { hashFromReply } from "../adapters/upstash.js";
-import { NotFoundError } from "../errors.js";
+import { hashFromReply, isUnreachable } from "../adapters/upstash.js";
+import { NotFoundError, UnavailableError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { CourseProgressSummary, GetProgressResponse } from "../schemas/progress.js";
 import { courseKey, decodeProgressHash, progressKey, type BufferedProgress } from "./layout.js";
@@ -43,9 +45,9 @@ async function readBuffer(cache: ProgressReadCache, uid: string, courseId: strin
     const cachedTotal = total === null || total === undefined ? undefined : Number(total);
     return { buffered: decodeProgressHash(hashFromReply(hash)), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
   } catch (error) {
-    // Redis down: answer from Firestore alone rather than fail the read.
-    logs.readDegraded({ courseId, reason: error instanceof Error ? error.name : "unknown" });
-    return { buffered: decodeProgressHash({}) };
+    if (!isUnreachable(error)) throw error;
+    logs.redisUnreachable({ during: "getProgress", error });
+    throw new UnavailableError("Progress cannot be read right now; try again shortly");
   }
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Pings for a lecture that is not in the catalogue: saveProgress buffers them without reading Firestore (DESIGN.md
+ * principle 3), so the flush is where a missing course or lecture shows, when it tries to complete one. On a stack of
+ * this file's own, so that every flush report counts this file's keys alone.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import type { Stack } from "../../../scripts/stack/index.ts";
+import { firestore } from "../../src/adapters/firestore.js";
+import { hashFromReply } from "../../src/adapters/upstash.js";
+import { dirtyKey, progressKey } from "../../src/progress/layout.js";
+import { flushDeps, writeDirect } from "../../src/progress/functions.js";
+import { recordPing } from "../../src/progress/ping.js";
+import { windowOf } from "../../src/progress/window.js";
+import { stackRedis } from "../helpers/counting.js";
+import { capturedLogLines } from "../helpers/log-capture.js";
+import { startOwnStack } from "../helpers/own-stack.js";
+import { createCourse, flushWhenFree } from "../helpers/progress.js";
+import { uniqueId } from "../helpers/stack.js";
+
+const FIVE_MIN = 300_000;
+const logFile = inject("functionsLogFile");
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startOwnStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+// Each test counts every key of a flush: none may be left over from another.
+beforeEach(() => stack.redis.flushAll());
+
+/** Pings `lectureId` in a window that closed 10+ minutes ago, 95 of its 100 s played (past the 0.9 threshold). */
+async function pingInClosedWindow(uid: string, courseId: string, lectureId: string): Promise<number> {
+  const window = windowOf(Date.now(), FIVE_MIN) - 2;
+  await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + 1_000 }, uid, {
+    courseId,
+    lectureId,
+    position: 95,
+    duration: 100,
+    playedSegments: [[0, 95]],
+  });
+  return window;
+}
+
+/** Runs the scheduled flush as Cloud Scheduler would and answers its report (`_sync/writeBehind`). */
+async function scheduledFlush(): Promise<Record<string, unknown>> {
+  const before = stack.scheduler.stats()["flushProgress"]?.failures ?? 0;
+  await stack.scheduler.runNow("flushProgress");
+  expect(stack.scheduler.stats()["flushProgress"]?.failures ?? 0).toBe(before);
+  return (await (await firestore()).doc("_sync/writeBehind").get()).get("lastFlush") as Record<string, unknown>;
+}
+
+/** The structured events logged since line `from` with this message and these courses. */
+function eventsSince(from: number, message: string, courseIds: string[]): Record<string, unknown>[] {
+  return capturedLogLines(logFile)
+    .slice(from)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry["message"] === message && courseIds.some((courseId) => JSON.stringify(entry).includes(courseId)));
+}
+
+describe("the flush and lectures that do not exist", () => {
+  it("when a ping passes the threshold of an unknown lecture and of a lecture of an unknown course, then the first flush stores both uncompleted, drains the keys and logs once, and the second flush does nothing for them", async () => {
+    const { courseId } = await createCourse(2);
+    const unknownCourse = uniqueId("no-such-course");
+    const uid = uniqueId("stu");
+    const window = await pingInClosedWindow(uid, courseId, "no-such-lecture");
+    await pingInClosedWindow(uid, unknownCourse, "l1");
+    const keys = [progressKey(uid, courseId), progressKey(uid, unknownCourse)];
+    const db = await firestore();
+    const docs = () => Promise.all([courseId, unknownCourse].map((id) => db.doc(`users/${uid}/progress/${id}`).get()));
+    const logStart = capturedLogLines(logFile).length;
+
+    const first = await scheduledFlush();
+
+    expect(first).toMatchObject({ keys: 2, writes: 2, failedKeys: 0, skippedCompletions: 2, remainingDirty: 0 });
+    const redis = stackRedis();
+    for (const key of keys) expect(hashFromReply(await redis.hgetall(key))).toEqual({});
+    expect(await redis.exists(dirtyKey(window))).toBe(0);
+    const stored = await docs();
+    expect(stored[0]?.data()).toMatchObject({ watchTimes: { "no-such-lecture": 95 }, coverage: { "no-such-lecture": 0.95 }, completedLectures: [], completionPercentage: 0 });
+    expect(stored[1]?.data()).toMatchObject({ watchTimes: { l1: 95 }, coverage: { l1: 0.95 }, completedLectures: [], completionPercentage: 0 });
+    expect((await db.doc(`users/${uid}`).get()).exists).toBe(false); // no completion count, streak or heat-map day
+    const skipped = eventsSince(logStart, "progress.completions_skipped", [courseId, unknownCourse]);
+    expect(skipped).toEqual([
+      expect.objectContaining({
+        trigger: "schedule",
+        reason: "not_found",
+        count: 2,
+        lectures: expect.arrayContaining([{ courseId, lectureId: "no-such-lecture" }, { courseId: unknownCourse, lectureId: "l1" }]),
+      }),
+    ]);
+    expect(eventsSince(logStart, "progress.completion_failed", [courseId, unknownCourse])).toEqual([]);
+
+    const afterFirst = capturedLogLines(logFile).length;
+    const second = await scheduledFlush();
+
+    expect(second).toMatchObject({ keys: 0, writes: 0, failedKeys: 0, skippedCompletions: 0, remainingDirty: 0 });
+    expect((await docs()).map((doc) => doc.updateTime?.toMillis())).toEqual(stored.map((doc) => doc.updateTime?.toMillis()));
+    expect(eventsSince(afterFirst, "progress.completions_skipped", [courseId, unknownCourse])).toEqual([]);
+  });
+
+  it("when a completion fails transiently, then the key stays dirty with its fields and the next flush completes the lecture", async () => {
+    const { courseId, lectureIds } = await createCourse(2);
+    const lectureId = lectureIds[0] as string;
+    const uid = uniqueId("stu");
+    const window = await pingInClosedWindow(uid, courseId, lectureId);
+    const key = progressKey(uid, courseId);
+    const deps = await flushDeps();
+    const contention = Object.assign(new Error("10 ABORTED: too much contention on these documents"), { code: 10 });
+
+    const failed = await flushWhenFree({ ...deps, complete: () => Promise.reject(contention) });
+
+    expect(failed).toMatchObject({ keys: 1, failedKeys: 1, skippedCompletions: 0 });
+    const redis = stackRedis();
+    expect((await redis.smembers(dirtyKey(window))).map(String)).toEqual([key]);
+    expect(Object.keys(hashFromReply(await redis.hgetall(key)))).not.toEqual([]);
+
+    const retried = await flushWhenFree(deps);
+
+    expect(retried).toMatchObject({ keys: 1, failedKeys: 0, skippedCompletions: 0, remainingDirty: 0 });
+    const stored = (await (await firestore()).doc(`users/${uid}/progress/${courseId}`).get()).data();
+    expect(stored).toMatchObject({ completedLectures: [lectureId], completionPercentage: 50 });
+    expect(await redis.exists(dirtyKey(window), key)).toBe(0);
+  });
+});
