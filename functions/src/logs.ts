@@ -6,6 +6,7 @@
  */
 import * as logger from "firebase-functions/logger";
 import { redactPersonalData } from "./personal-data.js";
+import type { FlushRun } from "./schemas/progress.js";
 
 /** Longest error message kept: enough to diagnose, too short to carry a whole payload that a message quoted. */
 const MAX_ERROR_MESSAGE = 500;
@@ -65,16 +66,7 @@ export function redisUnreachable(fields: { during: "flushNow" | "schedule" | "ge
 }
 
 /** A flush run finished. */
-export function flushDone(fields: {
-  trigger: string;
-  keys: number;
-  writes: number;
-  durationMs: number;
-  remainingDirty: number;
-  oldestDirtyAgeSeconds: number;
-  failedKeys: number;
-  skippedCompletions: number;
-}): void {
+export function flushDone(fields: FlushRun & { trigger: string }): void {
   logger.info("progress.flush_done", fields);
 }
 

@@ -17,26 +17,37 @@ export const REDIS_TIMEOUT_MS = 500;
 export const REDIS_BULK_TIMEOUT_MS = 10_000;
 
 let redis: Redis | undefined;
+let hsetRedis: Redis | undefined;
 let bulkRedis: Redis | undefined;
 
-/** The client of the request paths (pings, reads): a slow Redis is given up on quickly. */
+/** The client of the request paths (reads, a ping's mark): a slow Redis is given up on quickly. */
 export function upstash(): Redis {
-  redis ??= createClient(REDIS_TIMEOUT_MS);
+  redis ??= createClient(REDIS_TIMEOUT_MS, 1);
   return redis;
+}
+
+/**
+ * The client of the ping's HSET: as quick, and never retried. A retry of an HSET whose first attempt was applied
+ * answers "no field was new", and the ping would take its key for already marked dirty (progress/ping.ts); a failed
+ * attempt goes to the degraded path instead, which knows that the outcome is unknown.
+ */
+export function upstashForHset(): Redis {
+  hsetRedis ??= createClient(REDIS_TIMEOUT_MS, 0);
+  return hsetRedis;
 }
 
 /** The client of bulk work (the flush): the same Redis, with time for big pipelines. */
 export function upstashBulk(): Redis {
-  bulkRedis ??= createClient(REDIS_BULK_TIMEOUT_MS);
+  bulkRedis ??= createClient(REDIS_BULK_TIMEOUT_MS, 1);
   return bulkRedis;
 }
 
-function createClient(timeoutMs: number): Redis {
+function createClient(timeoutMs: number, retries: number): Redis {
   return new Redis({
     url: UPSTASH_REDIS_REST_URL.value(),
     token: UPSTASH_REDIS_REST_TOKEN.value(),
-    // One quick retry only: a hot path that waits out the client's default 5 retries with backoff would stall pings.
-    retry: { retries: 1, backoff: () => 20 },
+    // One quick retry at most: a hot path that waits out the client's default 5 retries with backoff would stall pings.
+    retry: retries ? { retries, backoff: () => 20 } : false,
     signal: () => AbortSignal.timeout(timeoutMs),
     enableTelemetry: false,
     // Values come back as the strings Redis holds; the layout code decides what is a number (no JSON guessing).
@@ -58,6 +69,16 @@ export function isUnreachable(error: unknown): boolean {
   if (error instanceof TypeError && error.message === "fetch failed") return true;
   if (error.name === "UpstashJSONParseError") return true;
   return error.name === "UpstashError" && error.message.startsWith("Service Unavailable");
+}
+
+/**
+ * Whether a failed request certainly never reached Redis: the connection was refused or the host not found, so no
+ * command of it can have been applied. A timeout or a reset connection may have been applied, or not.
+ */
+export function refusedBeforeSending(error: unknown): boolean {
+  if (!(error instanceof TypeError) || error.message !== "fetch failed") return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
 }
 
 /**

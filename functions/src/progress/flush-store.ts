@@ -2,7 +2,8 @@
 import type { Timestamp, WriteBatch } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import type { FlushStore, ProgressWrite } from "./flush.js";
-import { parseProgressDoc, progressData, progressPath } from "./store.js";
+import { UnmarkedKey } from "../schemas/progress.js";
+import { parseProgressDoc, progressData, progressPath, UNMARKED_COLLECTION } from "./store.js";
 
 /** Firestore: 500 writes per batch (the client SDKs' documented limit), 10 MiB per request; keep a margin. */
 const MAX_BATCH_WRITES = 500;
@@ -35,6 +36,18 @@ export function firestoreFlushStore(kit: FirestoreKit): FlushStore {
         commits++;
       }
       return commits;
+    },
+    async unmarked(limit) {
+      const snapshot = await db.collection(UNMARKED_COLLECTION).limit(limit).get();
+      return snapshot.docs.map((doc) => {
+        const parsed = UnmarkedKey.safeParse(doc.data());
+        return { id: doc.id, key: parsed.success ? parsed.data : undefined };
+      });
+    },
+    async forgetUnmarked(ids) {
+      const batch = db.batch();
+      for (const id of ids) batch.delete(db.collection(UNMARKED_COLLECTION).doc(id));
+      await batch.commit();
     },
   };
 }

@@ -8,9 +8,9 @@
 import type { Redis } from "@upstash/redis";
 import { hashFromReply } from "../adapters/upstash.js";
 import * as logs from "../logs.js";
-import type { ProgressDoc } from "../schemas/progress.js";
+import type { FlushRun, ProgressDoc, UnmarkedKey } from "../schemas/progress.js";
 import type { CompletionOutcome } from "./complete.js";
-import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey } from "./layout.js";
+import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey, progressKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
 
@@ -30,11 +30,21 @@ export interface ProgressWrite {
   version: unknown;
 }
 
+/** A key a degraded ping recorded as possibly unmarked; `key` is undefined when the record is malformed. */
+export interface RecordedUnmarked {
+  id: string;
+  key: UnmarkedKey | undefined;
+}
+
 /** The Firestore port of the flush: batched reads and conditional batched writes. */
 export interface FlushStore {
   read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
   /** Commits all writes or none of a batch; rejects when any precondition failed. Answers the commits made. */
   write(writes: ProgressWrite[]): Promise<number>;
+  /** Up to `limit` keys that degraded pings recorded as possibly unmarked (progress/ping.ts). */
+  unmarked(limit: number): Promise<RecordedUnmarked[]>;
+  /** Deletes those records (at most FLUSH_PAGE_SIZE), once their keys are marked. */
+  forgetUnmarked(ids: string[]): Promise<void>;
 }
 
 export interface FlushDeps {
@@ -59,17 +69,6 @@ export interface FlushOptions {
   maxKeys?: number;
   /** Who asked, for the report. */
   trigger?: "schedule" | "flushNow";
-}
-
-export interface FlushResult {
-  keys: number;
-  writes: number;
-  durationMs: number;
-  remainingDirty: number;
-  oldestDirtyAgeSeconds: number;
-  failedKeys: number;
-  /** Completions due that could not be made because the course or lecture does not exist. */
-  skippedCompletions: number;
 }
 
 interface Totals {
@@ -100,7 +99,7 @@ const SKIPPED_LECTURES_LOGGED = 20;
 
 export class FlushLockedError extends Error {}
 
-export async function flushProgress(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushResult> {
+export async function flushProgress(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushRun> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const token = `${startedAt}-${Math.random().toString(36).slice(2)}`;
@@ -108,6 +107,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   if (locked !== "OK") throw new FlushLockedError("Another flush is running");
   try {
     const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [] };
+    const remarkedKeys = await markRecordedKeys(deps);
     const windows = await dirtyWindows(deps.cache);
     for (const window of windows) {
       const drainable = isDrainable(window, now(), deps.windowMs, deps.graceMs ?? FLUSH_GRACE_MS);
@@ -123,6 +123,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
       writes: totals.writes,
       failedKeys: totals.failedKeys,
       skippedCompletions: totals.skipped.length,
+      remarkedKeys,
       durationMs: now() - startedAt,
       remainingDirty: remaining.keys,
       oldestDirtyAgeSeconds: Math.max(0, Math.round(oldest)),
@@ -130,6 +131,24 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   } finally {
     // Delete the lock only while it is certainly still ours (no Lua compare-and-delete needed); otherwise it expires.
     if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await deps.cache.del(FLUSH_LOCK_KEY).catch(() => undefined);
+  }
+}
+
+/**
+ * Marks dirty the keys that degraded pings recorded as possibly unmarked, then forgets the records: their windows
+ * are then drained like any other. A crash between the two marks them again next run, which is harmless.
+ */
+async function markRecordedKeys(deps: FlushDeps): Promise<number> {
+  let marked = 0;
+  for (;;) {
+    const recorded = await deps.store.unmarked(FLUSH_PAGE_SIZE);
+    if (!recorded.length) return marked;
+    const pipeline = deps.cache.pipeline();
+    for (const { key } of recorded) if (key) pipeline.sadd(dirtyKey(key.window), progressKey(key.uid, key.courseId));
+    if (pipeline.length()) await pipeline.exec();
+    await deps.store.forgetUnmarked(recorded.map((entry) => entry.id));
+    marked += pipeline.length();
+    if (recorded.length < FLUSH_PAGE_SIZE) return marked;
   }
 }
 

@@ -3,7 +3,7 @@ import { onDocumentWritten } from "firebase-functions/firestore";
 import { onSchedule } from "firebase-functions/scheduler";
 import { firestore, firestoreKit } from "../adapters/firestore.js";
 import type { Redis } from "@upstash/redis";
-import { coalescingHset, isUnreachable, upstash, upstashBulk } from "../adapters/upstash.js";
+import { coalescingHset, isUnreachable, upstash, upstashBulk, upstashForHset } from "../adapters/upstash.js";
 import { callable } from "../callable.js";
 import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
 import { UnavailableError } from "../errors.js";
@@ -16,10 +16,11 @@ import {
   GetCourseProgressRequest,
   GetProgressRequest,
   SaveProgressRequest,
+  type FlushRun,
 } from "../schemas/progress.js";
 import { refreshTotalLectures } from "./catalogue.js";
 import { completeIfCatalogued, recordLectureCompletion } from "./complete.js";
-import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions, type FlushResult } from "./flush.js";
+import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions } from "./flush.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
 import { recordPing, type PingCache } from "./ping.js";
@@ -32,14 +33,14 @@ const windowMs = windowMsOfSchedule(FLUSH_SCHEDULE);
 
 let pingCache: PingCache | undefined;
 
-/** The ping's Upstash port: the instance's client, with the HSETs of concurrent pings coalesced. */
-export function pingCacheOf(client: Redis): PingCache {
-  const hset = coalescingHset(client);
+/** The ping's Upstash port: the HSETs of concurrent pings coalesced, on a client that never retries them. */
+export function pingCacheOf(client: Redis, hsetClient: Redis): PingCache {
+  const hset = coalescingHset(hsetClient);
   return { hset, hdel: (...args) => client.hdel(...args), pipeline: () => client.pipeline() };
 }
 
 export const handleSaveProgress = callable({ name: "saveProgress", schema: SaveProgressRequest, rateLimit: RATE_LIMITS.saveProgress }, async (ping, caller) => {
-  await recordPing({ cache: (pingCache ??= pingCacheOf(upstash())), writeDirect, windowMs }, caller.uid, ping);
+  await recordPing({ cache: (pingCache ??= pingCacheOf(upstash(), upstashForHset())), writeDirect, windowMs }, caller.uid, ping);
   return { message: "synced" as const };
 });
 
@@ -103,7 +104,7 @@ export async function flushDeps(): Promise<FlushDeps> {
   };
 }
 
-async function runFlush(options: FlushOptions): Promise<FlushResult> {
+async function runFlush(options: FlushOptions): Promise<FlushRun> {
   const kit = await firestoreKit();
   const result = await flushProgress(await flushDeps(), options);
   const report = { ...result, trigger: options.trigger ?? "schedule" };
@@ -113,9 +114,9 @@ async function runFlush(options: FlushOptions): Promise<FlushResult> {
 }
 
 /** The degraded ping path: merge into Firestore, then complete what passed the threshold, as the flush would. */
-export async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress): Promise<void> {
+export async function writeDirect(uid: string, courseId: string, buffered: BufferedProgress, unmarkedWindow?: number): Promise<void> {
   const kit = await firestoreKit();
-  const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold());
+  const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold(), unmarkedWindow);
   const skipped: { courseId: string; lectureId: string }[] = [];
   for (const lectureId of completed) {
     if ((await completeIfCatalogued(kit, uid, courseId, lectureId)) === "not_found") skipped.push({ courseId, lectureId });

@@ -4,6 +4,7 @@
  * mode), so that nothing acknowledged is ever lost.
  */
 import type { Redis } from "@upstash/redis";
+import { refusedBeforeSending } from "../adapters/upstash.js";
 import * as logs from "../logs.js";
 import type { SaveProgressRequest } from "../schemas/progress.js";
 import { decodeProgressHash, dirtyKey, pingFields, progressKey, PROGRESS_TTL_SECONDS, type BufferedProgress } from "./layout.js";
@@ -14,8 +15,11 @@ export interface PingCache extends Pick<Redis, "hdel" | "pipeline"> {
   hset(key: string, fields: Record<string, string>): Promise<number>;
 }
 
-/** Writes buffered progress straight to Firestore (the degraded path). */
-export type DirectWriter = (uid: string, courseId: string, buffered: BufferedProgress) => Promise<unknown>;
+/**
+ * Writes buffered progress straight to Firestore (the degraded path). With `unmarkedWindow`, it also records, in the
+ * same transaction, that the key may hold fields of that window without its dirty mark, for the flush to mark it.
+ */
+export type DirectWriter = (uid: string, courseId: string, buffered: BufferedProgress, unmarkedWindow?: number) => Promise<unknown>;
 
 export interface PingDeps {
   cache: PingCache;
@@ -31,18 +35,25 @@ export async function recordPing(deps: PingDeps, uid: string, ping: SaveProgress
   const window = windowOf(atMs, deps.windowMs);
   const key = progressKey(uid, ping.courseId);
   const fields = pingFields(window, { ...ping, atMs });
+  const progress = { hsetApplied: false };
   try {
-    await bufferPing(deps.cache, key, window, fields);
+    await bufferPing(deps.cache, key, window, fields, progress);
     return "buffered";
   } catch (error) {
     logs.pingDegraded({ courseId: ping.courseId, reason: reasonOf(error) });
-    await deps.writeDirect(uid, ping.courseId, decodeProgressHash(fields));
+    // Redis may now hold this ping's fields without the key's dirty mark: an HSET that timed out can still be
+    // applied, and the mark can fail after the HSET. The window's next ping would then find its fields present, take
+    // the key for marked, and be acknowledged without ever reaching Firestore. Only a connection that was refused
+    // certainly wrote nothing.
+    const mayBeUnmarked = progress.hsetApplied || !refusedBeforeSending(error);
+    await deps.writeDirect(uid, ping.courseId, decodeProgressHash(fields), mayBeUnmarked ? window : undefined);
     return "degraded";
   }
 }
 
-async function bufferPing(cache: PingCache, key: string, window: number, fields: Record<string, string>): Promise<void> {
+async function bufferPing(cache: PingCache, key: string, window: number, fields: Record<string, string>, progress: { hsetApplied: boolean }): Promise<void> {
   const added = await cache.hset(key, fields);
+  progress.hsetApplied = true;
   if (added !== Object.keys(fields).length) return; // not the key's first ping in this window: already marked
   try {
     await cache.pipeline().sadd(dirtyKey(window), key).expire(key, PROGRESS_TTL_SECONDS).exec();

@@ -1,12 +1,18 @@
 /** The Firestore side of progress: where documents live and how merged progress is written. */
 import type { Transaction } from "firebase-admin/firestore";
 import type { FirestoreKit, FirestoreModule } from "../adapters/firestore.js";
-import { ProgressDoc } from "../schemas/progress.js";
+import { ProgressDoc, type UnmarkedKey } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 
 export const progressPath = (uid: string, courseId: string) => `users/${uid}/progress/${courseId}`;
 export const coursePath = (courseId: string) => `courses/${courseId}`;
+/**
+ * Keys that may hold a window's fields in Redis without the key's dirty mark (a degraded ping, progress/ping.ts),
+ * one document per key and window, until a flush has marked them.
+ */
+export const UNMARKED_COLLECTION = "_sync/writeBehind/unmarked";
+export const unmarkedPath = (window: number, uid: string, courseId: string) => `${UNMARKED_COLLECTION}/${window}:${uid}:${courseId}`;
 
 export function parseProgressDoc(data: unknown): ProgressDoc {
   return ProgressDoc.parse(data ?? {});
@@ -19,7 +25,9 @@ export function progressData(doc: ProgressDoc, sdk: FirestoreModule): Record<str
 
 /**
  * The degraded ping path: merges buffered progress into the stored document in one transaction
- * (so a concurrent flush or completion is never overwritten). Returns the lectures that became complete.
+ * (so a concurrent flush or completion is never overwritten), and records the key as possibly unmarked in
+ * `unmarkedWindow` in the same transaction, so that the ping is acknowledged only with both. Returns the lectures
+ * that became complete.
  */
 export async function writeBufferedDirect(
   kit: FirestoreKit,
@@ -27,12 +35,17 @@ export async function writeBufferedDirect(
   courseId: string,
   buffered: BufferedProgress,
   completionThreshold: number,
+  unmarkedWindow?: number,
 ): Promise<string[]> {
   const ref = kit.db.doc(progressPath(uid, courseId));
   return kit.db.runTransaction(async (tx: Transaction) => {
     const stored = parseProgressDoc((await tx.get(ref)).data());
     const { doc, newlyCompleted, changed } = mergeBuffered(stored, buffered, completionThreshold);
     if (changed) tx.set(ref, progressData(doc, kit.sdk), { merge: true });
+    if (unmarkedWindow !== undefined) {
+      const entry: UnmarkedKey = { uid, courseId, window: unmarkedWindow };
+      tx.set(kit.db.doc(unmarkedPath(unmarkedWindow, uid, courseId)), entry);
+    }
     return newlyCompleted;
   });
 }

@@ -84,3 +84,17 @@ export interface FlushReport {
   durationMs: number;
   remainingDirty: number;
 }
+
+/** What one flush run did: flushNow answers its FlushReport part; `_sync/writeBehind` and the log event hold it all. */
+export interface FlushRun extends FlushReport {
+  oldestDirtyAgeSeconds: number;
+  failedKeys: number;
+  /** Completions due that could not be made because the course or lecture does not exist. */
+  skippedCompletions: number;
+  /** Keys a degraded ping recorded as possibly unmarked, marked dirty by this run. */
+  remarkedKeys: number;
+}
+
+/** `_sync/writeBehind/unmarked/{window}:{uid}:{courseId}`: a key that may hold fields of `window` without its dirty mark. */
+export const UnmarkedKey = z.strictObject({ uid: Id, courseId: Id, window: z.number().int().nonnegative() });
+export type UnmarkedKey = z.infer<typeof UnmarkedKey>;

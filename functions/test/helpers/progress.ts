@@ -1,6 +1,7 @@
 /** Arrangements shared by the progress tests: a course of their own, and flushes that wait their turn for the lock. */
 import { firestore } from "../../src/adapters/firestore.js";
-import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions, type FlushResult } from "../../src/progress/flush.js";
+import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions } from "../../src/progress/flush.js";
+import type { FlushRun } from "../../src/schemas/progress.js";
 import { uniqueId } from "./stack.js";
 
 /** Creates `courses/{id}` with `lectures` lecture documents; returns the ids. */
@@ -16,7 +17,7 @@ export async function createCourse(lectures = 3): Promise<{ courseId: string; le
 }
 
 /** Flushes, waiting while another test's flush holds the lock (tests run in parallel against one Redis). */
-export async function flushWhenFree(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushResult> {
+export async function flushWhenFree(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushRun> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await flushProgress(deps, options);

@@ -41,7 +41,7 @@ describe("no lost updates (chaos)", () => {
     let killArmed = false;
     let killed = false;
     const failingStore: FlushStore = {
-      read: (refs) => base.store.read(refs),
+      ...base.store,
       async write(writes) {
         // Every tenth commit fails: 10%, spread over the run.
         if (++attempts % 10 === 3) {

@@ -1,7 +1,11 @@
 /**
- * flushNow when Upstash answers slower than a ping may wait (found by npm run fuzz on a busy machine: the flush's
- * pipelines timed out at the ping's 500 ms and flushNow answered INTERNAL). On a stack of this file's own, its
- * functions reaching Redis through a front that can hold every answer back.
+ * Upstash answering slower than a ping may wait. On a stack of this file's own, its functions reaching Redis through
+ * a front that can hold every request back, so that Redis applies it after the client has given up:
+ * - flushNow must still drain (found by npm run fuzz on a busy machine: the flush's pipelines timed out at the
+ *   ping's 500 ms and flushNow answered INTERNAL);
+ * - a ping whose HSET timed out but was applied must not orphan its window (found by npm run simulate: the next
+ *   ping of that window saw its fields exist, took the key for marked, and its acknowledged position never reached
+ *   Firestore).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -56,5 +60,30 @@ describe("flushNow with a slow Redis", () => {
     }
     const stored = await (await firestore()).doc(`users/${uid}/progress/demo-course`).get();
     expect(stored.get("watchTimes")).toEqual({ "demo-lecture-2": 42 });
+  }, 60_000);
+});
+
+describe("a ping whose HSET Redis applies after the client gave up", () => {
+  it("when the first ping of a window degrades but lands in Redis late, then the window's next ping still reaches Firestore", async () => {
+    const uid = uniqueId("stu");
+    const ping = (position: number) => callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-1", position }, { uid });
+
+    slow = true;
+    try {
+      expect((await ping(10)).body).toEqual({ result: { message: "synced" } }); // degraded: written to Firestore
+    } finally {
+      slow = false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, DELAY_MS + 200)); // the held HSET has reached Redis
+    expect((await ping(15)).body).toEqual({ result: { message: "synced" } }); // buffered: its fields already exist
+    const db = await firestore();
+    const records = () => db.collection("_sync/writeBehind/unmarked").where("uid", "==", uid).get();
+    expect((await records()).size).toBe(1); // the degraded ping's record of a possibly unmarked key
+
+    const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
+    expect(flush.body.error).toBeUndefined();
+    const stored = await db.doc(`users/${uid}/progress/demo-course`).get();
+    expect(stored.get("watchTimes")).toEqual({ "demo-lecture-1": 15 });
+    expect((await records()).size).toBe(0); // marked, and forgotten
   }, 60_000);
 });
