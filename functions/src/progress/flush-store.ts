@@ -1,7 +1,7 @@
 /** The flush's Firestore port over firebase-admin: one getAll per page, conditional batched writes. */
 import type { Timestamp, WriteBatch } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
-import type { FlushStore, ProgressWrite } from "./flush.js";
+import { StaleWriteError, type FlushStore, type ProgressWrite } from "./flush.js";
 import { UnmarkedKey } from "../schemas/progress.js";
 import { parseProgressDoc, progressData, progressPath, UNMARKED_COLLECTION } from "./store.js";
 
@@ -32,7 +32,9 @@ export function firestoreFlushStore(kit: FirestoreKit): FlushStore {
           if (write.version) batch.update(ref, data, { lastUpdateTime: write.version as Timestamp });
           else batch.create(ref, data);
         }
-        await batch.commit();
+        await batch.commit().catch((error: unknown) => {
+          throw lostRace(error) ? new StaleWriteError("A document changed since the flush read it", { cause: error }) : error;
+        });
         commits++;
       }
       return commits;
@@ -50,6 +52,12 @@ export function firestoreFlushStore(kit: FirestoreKit): FlushStore {
       await batch.commit();
     },
   };
+}
+
+/** gRPC FAILED_PRECONDITION (an update-time precondition) or ALREADY_EXISTS (a create): another writer came first. */
+function lostRace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 9 || code === 6;
 }
 
 function* chunks(writes: ProgressWrite[]): Generator<ProgressWrite[]> {

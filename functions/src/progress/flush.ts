@@ -36,10 +36,13 @@ export interface RecordedUnmarked {
   key: UnmarkedKey | undefined;
 }
 
+/** A batch lost a race: a document it writes changed (or was created) since it was read. */
+export class StaleWriteError extends Error {}
+
 /** The Firestore port of the flush: batched reads and conditional batched writes. */
 export interface FlushStore {
   read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
-  /** Commits all writes or none of a batch; rejects when any precondition failed. Answers the commits made. */
+  /** Commits all writes or none of a batch; rejects with StaleWriteError when a precondition failed. Answers the commits made. */
   write(writes: ProgressWrite[]): Promise<number>;
   /** Up to `limit` keys that degraded pings recorded as possibly unmarked (progress/ping.ts). */
   unmarked(limit: number): Promise<RecordedUnmarked[]>;
@@ -85,7 +88,7 @@ interface Lecture {
 
 /** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
 export const FLUSH_PAGE_SIZE = 500;
-/** How often a page is re-read and re-written when its batch lost a precondition race or failed. */
+/** How often a single key is re-read and re-written when its write lost a precondition race or failed. */
 export const PAGE_ATTEMPTS = 3;
 /** A run stops starting pages after this long, well inside the lock and the 5-minute schedule. */
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
@@ -178,7 +181,21 @@ async function drainWindow(
   } while (cursor !== "0");
 }
 
-/** One page: read the hashes (one pipeline) and the documents (one getAll), write (batches), then clean up. */
+/** A dirty key of a page, with what Redis holds for it. */
+interface PageKey {
+  key: string;
+  ids: { uid: string; courseId: string };
+  hash: Record<string, string>;
+}
+
+interface Completion {
+  key: string;
+  uid: string;
+  courseId: string;
+  lectureId: string;
+}
+
+/** One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. */
 async function flushPage(
   deps: FlushDeps,
   keys: string[],
@@ -188,47 +205,69 @@ async function flushPage(
   const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
   const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
   const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
+  const written = await writeKeys(deps, valid.map((entry, index) => ({ ...entry, hash: hashes[index] ?? {} })));
 
-  let written: Awaited<ReturnType<typeof writePage>> | undefined;
-  for (let attempt = 1; attempt <= PAGE_ATTEMPTS && !written; attempt++) {
-    written = await writePage(deps, valid, hashes).catch((error: unknown) => {
-      if (attempt === PAGE_ATTEMPTS) throw error;
-      return undefined;
-    });
-  }
-  if (!written) return { writes: 0, failedKeys: keys.length, skipped: [] };
-
-  const completionsFailed = new Set<string>();
+  const failed = new Set(written.failed.map((entry) => entry.key));
   const skipped: Lecture[] = [];
   for (const { key, uid, courseId, lectureId } of written.completions) {
-    const outcome = await deps.complete(uid, courseId, lectureId).catch(() => void completionsFailed.add(key));
+    const outcome = await deps.complete(uid, courseId, lectureId).catch(() => void failed.add(key));
     if (outcome === "not_found") skipped.push({ courseId, lectureId });
   }
   if (drainable) {
     // Un-mark malformed keys too: nothing valid could ever be flushed from them.
-    const done = new Set(parsed.filter((entry) => !completionsFailed.has(entry.key)).map((entry) => entry.key));
+    const done = parsed.filter((entry) => !failed.has(entry.key)).map((entry) => entry.key);
     const pipeline = deps.cache.pipeline();
     valid.forEach(({ key }, index) => {
       const fields = fieldsUpToWindow(hashes[index] ?? {}, window);
-      if (done.has(key) && fields.length) pipeline.hdel(key, ...fields);
+      if (!failed.has(key) && fields.length) pipeline.hdel(key, ...fields);
     });
-    if (done.size) pipeline.srem(dirtyKey(window), ...done);
+    if (done.length) pipeline.srem(dirtyKey(window), ...done);
     if (pipeline.length()) await pipeline.exec();
   }
-  return { writes: written.writes, failedKeys: completionsFailed.size, skipped };
+  return { writes: written.writes, failedKeys: failed.size, skipped };
 }
 
-async function writePage(
-  deps: FlushDeps,
-  valid: { key: string; ids: { uid: string; courseId: string } }[],
-  hashes: Record<string, string>[],
-): Promise<{ writes: number; completions: { key: string; uid: string; courseId: string; lectureId: string }[] }> {
-  const stored = await deps.store.read(valid.map((entry) => entry.ids));
+/**
+ * Writes the keys' merged progress. A batch is all-or-nothing, so one document that changed since the read (a
+ * completion, a degraded ping: the update-time precondition) fails every write of it; a failed group is therefore
+ * re-read and retried in halves, which isolates the contended documents while the rest land. A single key that
+ * still loses after PAGE_ATTEMPTS stays dirty for the next run, and the run goes on.
+ */
+async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes: number; completions: Completion[]; failed: PageKey[] }> {
+  let writes = 0;
+  const completions: Completion[] = [];
+  const failed: PageKey[] = [];
+  let groups = entries.length ? [{ entries, attempt: 1 }] : [];
+  while (groups.length) {
+    const retries: typeof groups = [];
+    for (const { entries: group, attempt } of groups) {
+      try {
+        const result = await writeGroup(deps, group);
+        writes += result.writes;
+        completions.push(...result.completions);
+      } catch (error) {
+        // Anything but a lost race (Firestore failing) is retried whole, and then fails the run as before.
+        const stale = error instanceof StaleWriteError;
+        if (stale && group.length > 1) {
+          const half = Math.ceil(group.length / 2);
+          retries.push({ entries: group.slice(0, half), attempt: 1 }, { entries: group.slice(half), attempt: 1 });
+        } else if (attempt < PAGE_ATTEMPTS) retries.push({ entries: group, attempt: attempt + 1 });
+        else if (stale) failed.push(...group);
+        else throw error;
+      }
+    }
+    groups = retries;
+  }
+  return { writes, completions, failed };
+}
+
+async function writeGroup(deps: FlushDeps, group: PageKey[]): Promise<{ writes: number; completions: Completion[] }> {
+  const stored = await deps.store.read(group.map((entry) => entry.ids));
   const writes: ProgressWrite[] = [];
-  const completions: { key: string; uid: string; courseId: string; lectureId: string }[] = [];
-  valid.forEach(({ key, ids }, index) => {
+  const completions: Completion[] = [];
+  group.forEach(({ key, ids, hash }, index) => {
     const current = stored[index] as StoredProgress;
-    const merged = mergeBuffered(current.doc, decodeProgressHash(hashes[index]), deps.completionThreshold);
+    const merged = mergeBuffered(current.doc, decodeProgressHash(hash), deps.completionThreshold);
     if (merged.changed) writes.push({ ...ids, doc: merged.doc, version: current.version });
     for (const lectureId of merged.newlyCompleted) completions.push({ key, ...ids, lectureId });
   });
