@@ -78,6 +78,8 @@ export interface SimulationReport {
   calls: Tally["calls"];
   errors: string[];
   flushes: number;
+  /** Scheduled flushes that failed (the stack's scheduler counts them): a run with any is not clean. */
+  failedFlushes: number;
   ops: OpCounts;
   /** Every op count divided by the acknowledged pings: what the cost report prices. */
   perPing: Omit<OpCounts, "upstashByCommand" | "callables"> & { calls: number };
@@ -169,6 +171,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const acked = Math.max(1, tally.pingsAcked);
   const calls = Object.values(ops.callables).reduce((sum, n) => sum + n, 0);
   const lost = tally.pingsSent - tally.pingsAcked;
+  const flushFailures = (stats: unknown) => (stats as StackStats).schedules?.["flushProgress"]?.failures ?? 0;
+  const failedFlushes = flushFailures(after) - flushFailures(before);
   return {
     simulation: "learnpulse",
     at: new Date().toISOString(),
@@ -179,6 +183,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     calls: tally.calls,
     errors: tally.errors,
     flushes,
+    failedFlushes,
     ops,
     perPing: {
       firestoreWrites: round(ops.firestoreWrites / acked, 5),
@@ -195,7 +200,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     sync: { ...sync, replay },
     deadLetters,
     reconcile,
-    clean: lost === 0 && notInFirestore === 0 && deadLetters === 0 && reconcile.every((r) => r.missing + r.stale + r.extra === 0),
+    clean: lost === 0 && notInFirestore === 0 && failedFlushes === 0 && deadLetters === 0 && reconcile.every((r) => r.missing + r.stale + r.extra === 0),
   };
 }
 
@@ -207,6 +212,7 @@ interface StackStats {
   cosmos: { writes: number; reads: number };
   triggers: { delivered: number };
   callables: Record<string, number>;
+  schedules: Record<string, { runs: number; failures: number }>;
 }
 
 function opsBetween(before: StackStats, after: StackStats): Omit<OpCounts, "flushWrites"> {

@@ -81,7 +81,7 @@ function table(r: SimulationReport): string {
     ["acknowledged positions missing in Firestore", String(r.pings.notInFirestore)],
     ["ping latency p50 / p95 / p99 / max", `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`],
     ["other calls (sent/ok)", Object.entries(r.calls).filter(([n]) => n !== "saveProgress").map(([n, c]) => `${n} ${c.sent}/${c.ok}`).join(", ")],
-    ["flushes", String(r.flushes)],
+    ["flushes (of which failed)", `${r.flushes} (${r.failedFlushes})`],
     ["Firestore writes (per ping)", `${r.ops.firestoreWrites} (${r.perPing.firestoreWrites}), of which flushes ${r.ops.flushWrites} (${r.perPing.flushWrites})`],
     ["Upstash commands (per ping)", `${r.ops.upstashCommands} (${r.perPing.upstashCommands}): ${Object.entries(r.ops.upstashByCommand).map(([c, n]) => `${c} ${n}`).join(", ")}`],
     ["trigger invocations (per ping)", `${r.ops.triggerInvocations} (${r.perPing.triggerInvocations})`],

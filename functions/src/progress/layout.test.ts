@@ -4,7 +4,15 @@ import { decodeProgressHash, fieldsUpToWindow, parseDirtyKey, parseProgressKey, 
 describe("write-behind layout", () => {
   it("when a ping is encoded, then every field is scoped by its window and the marker is always present", () => {
     const fields = pingFields(7, { lectureId: "l1", position: 42.5, duration: 120, playedSegments: [[0, 40]], atMs: 1000 });
-    expect(fields).toEqual({ "7:at": "1000", "7:last": "l1", "7:p:l1": "42.5@1000", "7:d:l1": "120", "7:s:l1:0:40": "1" });
+    expect(fields).toEqual({ "7:at": "1000", "7:p:l1:1000": "42.5", "7:d:l1": "120", "7:s:l1:0:40": "1" });
+  });
+
+  it("when an older ping's fields are written after a newer ping's, then the newer position still wins", () => {
+    const newer = pingFields(7, { lectureId: "l1", position: 25, atMs: 2000 });
+    const older = pingFields(7, { lectureId: "l2", position: 20, atMs: 1000 });
+    const buffered = decodeProgressHash({ ...newer, ...older }); // HSET semantics: the later write's values win
+    expect(buffered.lectures.get("l1")).toMatchObject({ position: 25, positionAtMs: 2000 });
+    expect(buffered.lastLecture).toEqual({ lectureId: "l1", atMs: 2000 });
   });
 
   it("when pings of several windows are in the hash, then the newest position wins and segments are unioned", () => {
@@ -21,7 +29,7 @@ describe("write-behind layout", () => {
   });
 
   it("when values come back as strings, then numbers are numbers again", () => {
-    const lecture = decodeProgressHash({ "3:p:l1": "12.25@99", "3:d:l1": "60" }).lectures.get("l1");
+    const lecture = decodeProgressHash({ "3:p:l1:99": "12.25", "3:d:l1": "60" }).lectures.get("l1");
     expect(lecture?.position).toBe(12.25);
     expect(lecture?.duration).toBe(60);
   });
@@ -32,7 +40,7 @@ describe("write-behind layout", () => {
 
   it("when a flush drains up to a window, then only fields of that window and older are deleted", () => {
     const hash = { ...pingFields(7, { lectureId: "l1", position: 1, atMs: 1 }), ...pingFields(9, { lectureId: "l1", position: 2, atMs: 2 }) };
-    expect(fieldsUpToWindow(hash, 8).sort()).toEqual(["7:at", "7:last", "7:p:l1"]);
+    expect(fieldsUpToWindow(hash, 8).sort()).toEqual(["7:at", "7:p:l1:1"]);
   });
 
   it("when keys are parsed, then only well-formed keys from validated ids are accepted", () => {

@@ -2,15 +2,17 @@
  * The write-behind layout in Redis (DESIGN.md "Data model"), as pure functions.
  *
  * `lp:prog:{uid}:{courseId}` is a hash whose fields are all scoped by flush window `w`:
- *   `{w}:at`                     time of the key's last ping in w (ms) — present from the first ping of w on
- *   `{w}:last`                   the lecture of that last ping
- *   `{w}:p:{lectureId}`          `{position}@{pingTimeMs}`
+ *   `{w}:at`                     time of a ping in w (ms) — present from the key's first ping of w on
+ *   `{w}:p:{lectureId}:{t}`      the position pinged at time t (ms); the newest t of all is also the last lecture
  *   `{w}:d:{lectureId}`          the lecture's duration, when the player reported it
  *   `{w}:s:{lectureId}:{s}:{e}`  one field per played segment reported in w (a field per segment makes the union free)
  *
  * Because every ping writes `{w}:at` and every field is scoped by w, HSET answers "all N fields were new" exactly
  * when this is the key's first ping in w: only then does the ping also mark the key dirty in `lp:dirty:{w}` and
  * refresh the key's TTL. Every later ping in w is a single HSET.
+ * A position is a field of its own ping time, not one field overwritten by each ping: an HSET that Redis applies
+ * late (it timed out, and the ping went to Firestore) lands beside the newer pings' fields instead of over them.
+ * So no field's value depends on the order in which HSETs arrive.
  * Ids never contain ":" (schemas/common.ts), so fields split unambiguously.
  */
 import { normalizeSegments, type Segment } from "./segments.js";
@@ -47,8 +49,7 @@ export function pingFields(window: number, ping: Ping): Record<string, string> {
   const w = String(window);
   const fields: Record<string, string> = {
     [`${w}:at`]: String(ping.atMs),
-    [`${w}:last`]: ping.lectureId,
-    [`${w}:p:${ping.lectureId}`]: `${ping.position}@${ping.atMs}`,
+    [`${w}:p:${ping.lectureId}:${ping.atMs}`]: String(ping.position),
   };
   if (ping.duration !== undefined) fields[`${w}:d:${ping.lectureId}`] = String(ping.duration);
   for (const [start, end] of ping.playedSegments ?? []) fields[`${w}:s:${ping.lectureId}:${start}:${end}`] = "1";
@@ -56,7 +57,7 @@ export function pingFields(window: number, ping: Ping): Record<string, string> {
 }
 
 export interface BufferedLecture {
-  /** Last acknowledged position and when it was pinged (from the newest window that has one). */
+  /** Last acknowledged position and when it was pinged (the newest ping time of all windows). */
   position?: number;
   positionAtMs?: number;
   duration?: number;
@@ -67,6 +68,7 @@ export interface BufferedLecture {
 export interface BufferedProgress {
   /** Windows present in the hash, ascending. */
   windows: number[];
+  /** The lecture of the newest position, and its ping time. */
   lastLecture?: { lectureId: string; atMs: number };
   lectures: Map<string, BufferedLecture>;
 }
@@ -80,37 +82,33 @@ export function decodeProgressHash(hash: Record<string, string> | null | undefin
     if (!lecture) lectures.set(id, (lecture = { segments: [], segmentList: [] }));
     return lecture;
   };
-  const lastByWindow = new Map<number, string>();
-  const atByWindow = new Map<number, number>();
+  let lastLecture: { lectureId: string; atMs: number } | undefined;
 
   for (const [field, value] of Object.entries(hash ?? {})) {
-    const [w, kind, lectureId, start, end] = field.split(":");
+    const [w, kind, lectureId, a, b] = field.split(":");
     const window = Number(w);
     if (!Number.isSafeInteger(window)) continue;
     windows.add(window);
-    if (kind === "at") atByWindow.set(window, Number(value));
-    else if (kind === "last") lastByWindow.set(window, value);
-    else if (kind === "p" && lectureId) {
-      const [position, atMs] = value.split("@").map(Number);
+    if (kind === "p" && lectureId && a !== undefined) {
+      const position = Number(value);
+      const atMs = Number(a);
+      if (!Number.isFinite(position) || !Number.isFinite(atMs)) continue;
       const lecture = lectureOf(lectureId);
-      if (Number.isFinite(position) && Number.isFinite(atMs) && (lecture.positionAtMs ?? -Infinity) < (atMs as number)) {
-        lecture.position = position as number;
-        lecture.positionAtMs = atMs as number;
+      if ((lecture.positionAtMs ?? -Infinity) < atMs) {
+        lecture.position = position;
+        lecture.positionAtMs = atMs;
       }
+      if ((lastLecture?.atMs ?? -Infinity) < atMs) lastLecture = { lectureId, atMs };
     } else if (kind === "d" && lectureId) {
       const duration = Number(value);
       if (Number.isFinite(duration) && duration > 0) lectureOf(lectureId).duration = duration;
-    } else if (kind === "s" && lectureId && start !== undefined && end !== undefined) {
-      lectureOf(lectureId).segmentList.push([Number(start), Number(end)]);
+    } else if (kind === "s" && lectureId && a !== undefined && b !== undefined) {
+      lectureOf(lectureId).segmentList.push([Number(a), Number(b)]);
     }
   }
 
-  const sortedWindows = [...windows].sort((a, b) => a - b);
-  const newest = sortedWindows.findLast((w) => lastByWindow.has(w));
-  const result: BufferedProgress = { windows: sortedWindows, lectures: new Map() };
-  if (newest !== undefined) {
-    result.lastLecture = { lectureId: lastByWindow.get(newest) as string, atMs: atByWindow.get(newest) ?? 0 };
-  }
+  const result: BufferedProgress = { windows: [...windows].sort((x, y) => x - y), lectures: new Map() };
+  if (lastLecture) result.lastLecture = lastLecture;
   for (const [id, { segmentList, ...lecture }] of lectures) {
     result.lectures.set(id, { ...lecture, segments: normalizeSegments(segmentList) });
   }

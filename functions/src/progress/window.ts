@@ -8,8 +8,9 @@
 export const DEFAULT_WINDOW_MS = 5 * 60_000;
 
 /**
- * How long after its end a window is still left alone. A ping's HSET reaches Redis within the client's timeout
- * and one retry (~1.1 s, adapters/upstash.ts); 10 s also covers clock skew between function instances.
+ * How long after its end a window is still left alone. A ping's HSET is sent within the client's 500 ms timeout
+ * (adapters/upstash.ts) and normally applied well within it; 10 s also covers a late one and clock skew between
+ * function instances.
  */
 export const FLUSH_GRACE_MS = 10_000;
 

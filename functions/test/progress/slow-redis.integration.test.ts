@@ -23,13 +23,15 @@ const DELAY_MS = REDIS_TIMEOUT_MS + 400;
 let stack: Stack;
 let front: Server;
 let slow = false;
+/** How long the front holds a request while `slow`. */
+let holdMs = DELAY_MS;
 beforeAll(async () => {
   stack = await startOwnStack();
   const bridge = stack.redis.restUrl;
   front = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (slow) await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
+    if (slow) await new Promise((resolve) => setTimeout(resolve, holdMs));
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name))) as Record<string, string>;
     const answer = await fetch(`${bridge}${req.url}`, { method: req.method ?? "POST", headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
     res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" }).end(Buffer.from(await answer.arrayBuffer()));
@@ -85,5 +87,28 @@ describe("a ping whose HSET Redis applies after the client gave up", () => {
     const stored = await db.doc(`users/${uid}/progress/demo-course`).get();
     expect(stored.get("watchTimes")).toEqual({ "demo-lecture-1": 15 });
     expect((await records()).size).toBe(0); // marked, and forgotten
+  }, 60_000);
+});
+
+describe("a ping whose HSET Redis applies after a newer ping's", () => {
+  it("when a degraded ping's HSET lands after the next ping's, then Firestore still ends with the newer position", async () => {
+    const uid = uniqueId("stu");
+    const ping = (position: number) => callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-3", position }, { uid });
+
+    slow = true;
+    holdMs = 3_000;
+    try {
+      expect((await ping(20)).body).toEqual({ result: { message: "synced" } }); // degraded; its HSET still held
+    } finally {
+      slow = false;
+    }
+    expect((await ping(25)).body).toEqual({ result: { message: "synced" } }); // buffered before the held HSET lands
+    await new Promise((resolve) => setTimeout(resolve, 3_500)); // the held HSET has reached Redis, over the newer ping
+
+    const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
+    expect(flush.body.error).toBeUndefined();
+    const stored = await (await firestore()).doc(`users/${uid}/progress/demo-course`).get();
+    expect(stored.get("watchTimes")).toEqual({ "demo-lecture-3": 25 });
+    expect(stored.get("lastWatchedAt")).toBeGreaterThan(0);
   }, 60_000);
 });
