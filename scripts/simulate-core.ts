@@ -42,6 +42,8 @@ const LECTURE_SECONDS = [120, 300, 240, 420, 360];
 /** The product's FLUSH_GRACE_MS plus a second: the scheduled flush drains a window only this long after it closed. */
 const FLUSH_AFTER_WINDOW_MS = 11_000;
 const RECONCILED = ["progress", "activities", "users"] as const;
+/** How often an admin call that answered UNAVAILABLE is made before the run gives up. */
+const ADMIN_CALL_ATTEMPTS = 5;
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
 
 export interface OpCounts {
@@ -104,9 +106,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     return response.json() as Promise<Record<string, unknown>>;
   };
   const adminCall = async (name: string, data: unknown) => {
-    const reply = await call(name, data, admin);
-    if (!reply.ok) throw new Error(`${name}: ${JSON.stringify(reply.body)}`);
-    return (reply.body as { result: Record<string, unknown> }).result;
+    // As an operator would: UNAVAILABLE (a flush still running, Redis briefly out of reach) is tried again.
+    for (let attempt = 1; ; attempt++) {
+      const reply = await call(name, data, admin);
+      if (reply.ok) return (reply.body as { result: Record<string, unknown> }).result;
+      const status = (reply.body as { error?: { status?: string } } | undefined)?.error?.status;
+      if (status !== "UNAVAILABLE" || attempt >= ADMIN_CALL_ATTEMPTS) throw new Error(`${name}: ${JSON.stringify(reply.body)}`);
+      options.progress?.(`${name} answered UNAVAILABLE; trying again (${attempt}/${ADMIN_CALL_ATTEMPTS})`, true);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
   };
 
   const { firestoreKit } = await import("../functions/lib/adapters/firestore.js");
