@@ -9,8 +9,13 @@ import { Agent, request } from "node:http";
 
 interface LoadJob {
   url: string;
-  /** ID tokens, used in turn: one user per request, round robin. */
+  /**
+   * ID tokens, used in turn from `firstUser` on: `requestsPerUser` requests each (back to back, so that one key's
+   * pings may be in flight together, as on a shared instance), then the next user.
+   */
   tokens: string[];
+  firstUser: number;
+  requestsPerUser: number;
   body: string;
   concurrency: number;
   durationMs: number;
@@ -27,7 +32,8 @@ let failed = 0;
 
 function call(): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const authorization = authorizations[next++ % authorizations.length];
+    const user = job.firstUser + Math.floor(next++ / job.requestsPerUser);
+    const authorization = authorizations[user % authorizations.length];
     const headers = { "content-type": "application/json", authorization, "content-length": body.length };
     const req = request(job.url, { method: "POST", agent, headers }, (res) => {
       res.resume();
@@ -47,4 +53,4 @@ async function caller(): Promise<void> {
 
 await Promise.all(Array.from({ length: job.concurrency }, caller));
 agent.destroy();
-process.send?.({ ok, failed, perSecond: ok / (job.durationMs / 1000) }, () => process.exit(0));
+process.send?.({ ok, failed, sent: next, perSecond: ok / (job.durationMs / 1000) }, () => process.exit(0));

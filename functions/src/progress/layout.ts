@@ -47,10 +47,11 @@ export interface Ping {
 /** The fields one ping writes with its single HSET. */
 export function pingFields(window: number, ping: Ping): Record<string, string> {
   const w = String(window);
-  const fields: Record<string, string> = {
-    [`${w}:at`]: String(ping.atMs),
-    [`${w}:p:${ping.lectureId}:${ping.atMs}`]: String(ping.position),
-  };
+  // Without a prototype the object starts as a dictionary: a field name unique to each ping (the position's ping
+  // time) would otherwise make V8 build a new hidden class for every ping (~4x the cost, measured).
+  const fields = Object.create(null) as Record<string, string>;
+  fields[`${w}:at`] = String(ping.atMs);
+  fields[`${w}:p:${ping.lectureId}:${ping.atMs}`] = String(ping.position);
   if (ping.duration !== undefined) fields[`${w}:d:${ping.lectureId}`] = String(ping.duration);
   for (const [start, end] of ping.playedSegments ?? []) fields[`${w}:s:${ping.lectureId}:${start}:${end}`] = "1";
   return fields;
