@@ -65,27 +65,42 @@ describe("flushNow with a slow Redis", () => {
   }, 60_000);
 });
 
+/** saveProgress for `uid` on a demo lecture, answered `synced` (buffered or degraded alike). */
+async function pingSynced(uid: string, lectureId: string, position: number): Promise<void> {
+  const answer = await callFunction("saveProgress", { courseId: "demo-course", lectureId, position }, { uid });
+  expect(answer.body).toEqual({ result: { message: "synced" } });
+}
+
+/** Sends the first ping while the front holds Redis requests for `holdMs`, then lets requests through again. */
+async function pingWhileHeld(uid: string, lectureId: string, position: number, holdFor: number): Promise<void> {
+  slow = true;
+  holdMs = holdFor;
+  try {
+    await pingSynced(uid, lectureId, position);
+  } finally {
+    slow = false;
+    holdMs = DELAY_MS;
+  }
+}
+
+/** flushNow, then the watch times Firestore holds for `uid`. */
+async function flushedWatchTimes(uid: string): Promise<unknown> {
+  const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
+  expect(flush.body.error).toBeUndefined();
+  return (await (await firestore()).doc(`users/${uid}/progress/demo-course`).get()).get("watchTimes");
+}
+
 describe("a ping whose HSET Redis applies after the client gave up", () => {
   it("when the first ping of a window degrades but lands in Redis late, then the window's next ping still reaches Firestore", async () => {
     const uid = uniqueId("stu");
-    const ping = (position: number) => callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-1", position }, { uid });
-
-    slow = true;
-    try {
-      expect((await ping(10)).body).toEqual({ result: { message: "synced" } }); // degraded: written to Firestore
-    } finally {
-      slow = false;
-    }
+    await pingWhileHeld(uid, "demo-lecture-1", 10, DELAY_MS); // degraded: written to Firestore
     await new Promise((resolve) => setTimeout(resolve, DELAY_MS + 200)); // the held HSET has reached Redis
-    expect((await ping(15)).body).toEqual({ result: { message: "synced" } }); // buffered: its fields already exist
+    await pingSynced(uid, "demo-lecture-1", 15); // buffered: its fields already exist
     const db = await firestore();
     const records = () => db.collection("_sync/writeBehind/unmarked").where("uid", "==", uid).get();
     expect((await records()).size).toBe(1); // the degraded ping's record of a possibly unmarked key
 
-    const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
-    expect(flush.body.error).toBeUndefined();
-    const stored = await db.doc(`users/${uid}/progress/demo-course`).get();
-    expect(stored.get("watchTimes")).toEqual({ "demo-lecture-1": 15 });
+    expect(await flushedWatchTimes(uid)).toEqual({ "demo-lecture-1": 15 });
     expect((await records()).size).toBe(0); // marked, and forgotten
   }, 60_000);
 });
@@ -93,22 +108,10 @@ describe("a ping whose HSET Redis applies after the client gave up", () => {
 describe("a ping whose HSET Redis applies after a newer ping's", () => {
   it("when a degraded ping's HSET lands after the next ping's, then Firestore still ends with the newer position", async () => {
     const uid = uniqueId("stu");
-    const ping = (position: number) => callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-3", position }, { uid });
-
-    slow = true;
-    holdMs = 3_000;
-    try {
-      expect((await ping(20)).body).toEqual({ result: { message: "synced" } }); // degraded; its HSET still held
-    } finally {
-      slow = false;
-    }
-    expect((await ping(25)).body).toEqual({ result: { message: "synced" } }); // buffered before the held HSET lands
+    await pingWhileHeld(uid, "demo-lecture-3", 20, 3_000); // degraded; its HSET still held
+    await pingSynced(uid, "demo-lecture-3", 25); // buffered before the held HSET lands
     await new Promise((resolve) => setTimeout(resolve, 3_500)); // the held HSET has reached Redis, over the newer ping
 
-    const flush = await callFunction("flushNow", {}, { claims: { admin: true } });
-    expect(flush.body.error).toBeUndefined();
-    const stored = await (await firestore()).doc(`users/${uid}/progress/demo-course`).get();
-    expect(stored.get("watchTimes")).toEqual({ "demo-lecture-3": 25 });
-    expect(stored.get("lastWatchedAt")).toBeGreaterThan(0);
+    expect(await flushedWatchTimes(uid)).toEqual({ "demo-lecture-3": 25 });
   }, 60_000);
 });
