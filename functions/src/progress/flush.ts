@@ -14,7 +14,7 @@ import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDir
 import { mergeBuffered } from "./merge.js";
 import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
 
-export type FlushCache = Pick<Redis, "set" | "del" | "scan" | "sscan" | "pipeline">;
+export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "sscan" | "pipeline">;
 
 export interface StoredProgress {
   doc: ProgressDoc;
@@ -106,7 +106,11 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const token = `${startedAt}-${Math.random().toString(36).slice(2)}`;
-  const locked = await deps.cache.set(FLUSH_LOCK_KEY, token, { nx: true, px: FLUSH_LOCK_TTL_MS });
+  const locked = await deps.cache.set(FLUSH_LOCK_KEY, token, { nx: true, px: FLUSH_LOCK_TTL_MS }).catch(async (error: unknown) => {
+    // A SET that timed out may still have taken the lock: left alone it would block every flush until it expires.
+    await releaseIfOurs(deps.cache, token);
+    throw error;
+  });
   if (locked !== "OK") throw new FlushLockedError("Another flush is running");
   try {
     const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [] };
@@ -134,6 +138,15 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   } finally {
     // Delete the lock only while it is certainly still ours (no Lua compare-and-delete needed); otherwise it expires.
     if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await deps.cache.del(FLUSH_LOCK_KEY).catch(() => undefined);
+  }
+}
+
+/** Deletes the lock if it holds this run's token (best effort: GET then DEL, no Lua; the token is unique). */
+async function releaseIfOurs(cache: FlushCache, token: string): Promise<void> {
+  try {
+    if ((await cache.get(FLUSH_LOCK_KEY)) === token) await cache.del(FLUSH_LOCK_KEY);
+  } catch {
+    // Redis is still out of reach: the lock expires on its own (FLUSH_LOCK_TTL_MS).
   }
 }
 

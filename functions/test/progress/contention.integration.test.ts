@@ -1,14 +1,15 @@
 /**
  * The flush under write contention (found by npm run simulate: with players completing lectures while it ran, every
  * scheduled flush failed with FAILED_PRECONDITION, because one document changed between the page's read and its
- * all-or-nothing batch, three attempts in a row, and the whole run gave up). On a stack of this file's own, so that
- * each flush report counts this file's keys alone.
+ * all-or-nothing batch, three attempts in a row, and the whole run gave up), and the flush lock when Redis answers
+ * too late (found by npm run simulate: a lock SET that timed out but was applied blocked flushNow for 5 minutes).
+ * On a stack of this file's own, so that each flush report counts this file's keys alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../../scripts/stack/index.ts";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import type { FlushStore } from "../../src/progress/flush.js";
+import { FLUSH_LOCK_KEY, flushProgress, type FlushCache, type FlushStore } from "../../src/progress/flush.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
 import { dirtyKey, progressKey } from "../../src/progress/layout.js";
 import { recordPing } from "../../src/progress/ping.js";
@@ -76,4 +77,24 @@ describe("the flush when a document keeps changing under it", () => {
     expect(second).toMatchObject({ keys: 1, writes: 1, failedKeys: 0, remainingDirty: 0 });
     expect((await positions())[0]).toEqual({ [lectureId]: 10 });
   }, 60_000);
+});
+
+describe("the flush lock when Redis answers too late", () => {
+  it("when the lock's SET is applied but its answer times out, then the run fails and leaves the lock free for the next", async () => {
+    const base = await flushDeps();
+    const lateCache = new Proxy(base.cache, {
+      get(target, property, receiver) {
+        if (property !== "set") return Reflect.get(target, property, receiver) as unknown;
+        return async (...args: Parameters<FlushCache["set"]>) => {
+          await target.set(...args);
+          throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+        };
+      },
+    });
+
+    await expect(flushProgress({ ...base, cache: lateCache as FlushCache, windowMs: FIVE_MIN })).rejects.toThrow(/timeout/);
+
+    expect(await stackRedis().get(FLUSH_LOCK_KEY)).toBeNull();
+    await expect(flushProgress({ ...base, windowMs: FIVE_MIN })).resolves.toMatchObject({ failedKeys: 0 });
+  }, 30_000);
 });
