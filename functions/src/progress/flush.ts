@@ -259,7 +259,8 @@ async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes:
         writes += result.writes;
         completions.push(...result.completions);
       } catch (error) {
-        // Anything but a lost race (Firestore failing) is retried whole, and then fails the run as before.
+        // Anything but a lost race means Firestore itself is failing: halving would not help, so the group is
+        // retried whole and then fails the run (its keys stay dirty).
         const stale = error instanceof StaleWriteError;
         if (stale && group.length > 1) {
           const half = Math.ceil(group.length / 2);
