@@ -1,4 +1,5 @@
 /** The student view: the demo player, live per-lecture progress, course completion, streak, stats and the heat map. */
+import { ownValue } from "../../functions/src/records.ts";
 import type { GetProgressResponse } from "../../functions/src/schemas/progress.ts";
 import { DEMO_COURSE_ID, DEMO_LECTURES } from "../../scripts/stack/seed.ts";
 import { renderHeatmap } from "./heatmap.ts";
@@ -139,8 +140,8 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
     completion.dataset["value"] = String(progress.completionPercentage);
     completionFill.style.width = `${progress.completionPercentage}%`;
     for (const { lecture, row, coverage, position, caption } of lectureRows.values()) {
-      const watched = progress.watchTimes[lecture.id] ?? 0;
-      const covered = progress.coverage[lecture.id] ?? 0;
+      const watched = ownValue(progress.watchTimes, lecture.id) ?? 0;
+      const covered = ownValue(progress.coverage, lecture.id) ?? 0;
       const done = progress.completedLectures.includes(lecture.id);
       position.style.width = `${Math.min(100, (100 * watched) / lecture.durationSec)}%`;
       coverage.style.width = `${100 * (done ? Math.max(covered, 1) : covered)}%`;

@@ -44,6 +44,25 @@ describe("mergeBuffered", () => {
     expect(again.newlyCompleted).toEqual([]);
   });
 
+  it("when lecture ids are names every object inherits, then they merge like any other id", () => {
+    // A valid Id can be "valueOf": a plain lookup of a missing key found Object.prototype.valueOf (coverage NaN).
+    for (const lectureId of ["valueOf", "constructor", "toString", "hasOwnProperty"]) {
+      const { doc, newlyCompleted } = mergeBuffered(
+        empty,
+        buffered([1, { lectureId, position: 95, duration: 100, playedSegments: [[0, 95]], atMs: 10 }]),
+        0.9,
+      );
+      expect(ProgressDoc.parse(doc)).toMatchObject({
+        watchTimes: { [lectureId]: 95 },
+        segments: { [lectureId]: [0, 95] },
+        coverage: { [lectureId]: 0.95 },
+      });
+      expect(newlyCompleted).toEqual([lectureId]);
+      const withoutDuration = mergeBuffered(empty, buffered([1, { lectureId, position: 5, playedSegments: [[0, 5]], atMs: 10 }]), 0.9).doc;
+      expect(Object.hasOwn(withoutDuration.coverage, lectureId)).toBe(false);
+    }
+  });
+
   it("when the buffer holds nothing new, then the document is unchanged", () => {
     const first = mergeBuffered(empty, buffered([1, { lectureId: "l1", position: 3, playedSegments: [[0, 3]], atMs: 7 }]), 0.9).doc;
     expect(mergeBuffered(first, buffered([1, { lectureId: "l1", position: 3, playedSegments: [[0, 3]], atMs: 7 }]), 0.9).changed).toBe(false);

@@ -2,6 +2,7 @@
  * How buffered pings combine with the stored progress document — used by the flush, the degraded ping path and
  * the merged read alike, so that all three agree. Pure.
  */
+import { ownValue } from "../records.js";
 import type { ProgressDoc } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
 import { coverageOf, normalizeSegments, unionSegments, type Segment } from "./segments.js";
@@ -21,17 +22,18 @@ export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, c
   const doc = structuredClone(stored);
   const newlyCompleted: string[] = [];
   for (const [lectureId, lecture] of buffered.lectures) {
-    if (lecture.position !== undefined && lecture.positionAtMs !== undefined && lecture.positionAtMs > (doc.positionAt[lectureId] ?? -Infinity)) {
+    if (lecture.position !== undefined && lecture.positionAtMs !== undefined && lecture.positionAtMs > (ownValue(doc.positionAt, lectureId) ?? -Infinity)) {
       doc.watchTimes[lectureId] = lecture.position;
       doc.positionAt[lectureId] = lecture.positionAtMs;
     }
     if (lecture.duration !== undefined) doc.durations[lectureId] = lecture.duration;
-    const segments = unionSegments(fromFlat(doc.segments[lectureId]), lecture.segments);
+    const segments = unionSegments(fromFlat(ownValue(doc.segments, lectureId)), lecture.segments);
     if (segments.length) doc.segments[lectureId] = toFlat(segments);
-    const duration = doc.durations[lectureId];
+    const duration = ownValue(doc.durations, lectureId);
     if (duration !== undefined) {
-      doc.coverage[lectureId] = roundFraction(coverageOf(segments, duration));
-      if ((doc.coverage[lectureId] ?? 0) >= completionThreshold && !doc.completedLectures.includes(lectureId)) {
+      const coverage = roundFraction(coverageOf(segments, duration));
+      doc.coverage[lectureId] = coverage;
+      if (coverage >= completionThreshold && !doc.completedLectures.includes(lectureId)) {
         newlyCompleted.push(lectureId);
       }
     }
