@@ -1,6 +1,7 @@
 /** Upstash Redis through its official REST client, created once per instance on first use. */
-import { Redis } from "@upstash/redis";
+import { Redis, type Requester } from "@upstash/redis";
 import { UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config.js";
+import { nodeHttpRequester, UpstashConnectionError, UpstashTimeoutError } from "./upstash-transport.js";
 
 /**
  * How long one Redis request may take before the caller gives up (and the ping falls back to Firestore).
@@ -43,45 +44,51 @@ export function upstashBulk(): Redis {
 }
 
 function createClient(timeoutMs: number, retries: number): Redis {
-  return new Redis({
-    url: UPSTASH_REDIS_REST_URL.value(),
-    token: UPSTASH_REDIS_REST_TOKEN.value(),
-    // One quick retry at most: a hot path that waits out the client's default 5 retries with backoff would stall pings.
-    retry: retries ? { retries, backoff: () => 20 } : false,
-    signal: () => AbortSignal.timeout(timeoutMs),
-    enableTelemetry: false,
-    // Values come back as the strings Redis holds; the layout code decides what is a number (no JSON guessing).
-    automaticDeserialization: false,
-    // Plain JSON answers, not base64: everything stored is ASCII (validated ids, numbers), and decoding every
-    // value of every answer (a TextDecoder each) was a measurable share of a ping's CPU.
-    responseEncoding: false,
-    keepAlive: true,
-  });
+  return createUpstashClient({ url: UPSTASH_REDIS_REST_URL.value(), token: UPSTASH_REDIS_REST_TOKEN.value(), timeoutMs, retries });
+}
+
+/**
+ * A client as the product configures it: the node:http transport (upstash-transport.ts), giving up after `timeoutMs`,
+ * retrying a failed connection `retries` times (one quick retry at most: a hot path that waited out the SDK's default
+ * 5 retries with backoff would stall pings). Exported for tests, which must talk to the stand-in the same way.
+ */
+export function createUpstashClient(options: { url: string; token: string; timeoutMs: number; retries: number }): Redis {
+  return new RawRedis(nodeHttpRequester(options));
+}
+
+/**
+ * `new Redis(requester)` takes no command options; these make values come back as the strings Redis holds, so the
+ * layout code decides what is a number (the SDK's automatic deserialization guesses by parsing JSON).
+ */
+class RawRedis extends Redis {
+  constructor(requester: Requester) {
+    super(requester);
+    this.opts = { automaticDeserialization: false };
+  }
 }
 
 /**
  * Whether a failed request means Upstash could not be reached, as opposed to Redis refusing a command (a bug: WRONGTYPE,
- * a syntax error). @upstash/redis keeps no HTTP status, so this goes by the error's kind: no answer in time (the
- * client's signal), no answer at all (undici's fetch rejects refused and reset connections, DNS and TLS failures as
- * `TypeError: fetch failed`), an answer that is not Upstash's JSON (a gateway's error page), or HTTP 503, which
- * Upstash answers while it is offline (upstash.com/docs/devops/developer-api/http_status_codes).
+ * a syntax error): no answer in time, no connection (refused, reset, DNS, TLS), an answer that is not Upstash's JSON
+ * (a gateway's error page), or HTTP 503, which Upstash answers while it is offline
+ * (upstash.com/docs/devops/developer-api/http_status_codes).
  */
 export function isUnreachable(error: unknown): boolean {
+  if (error instanceof UpstashTimeoutError || error instanceof UpstashConnectionError) return true;
   if (!(error instanceof Error)) return false;
-  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
-  if (error instanceof TypeError && error.message === "fetch failed") return true;
   if (error.name === "UpstashJSONParseError") return true;
   return error.name === "UpstashError" && error.message.startsWith("Service Unavailable");
 }
+
+/** Socket errors that mean the request never left: nothing was sent, so nothing can have been applied. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 /**
  * Whether a failed request certainly never reached Redis: the connection was refused or the host not found, so no
  * command of it can have been applied. A timeout or a reset connection may have been applied, or not.
  */
 export function refusedBeforeSending(error: unknown): boolean {
-  if (!(error instanceof TypeError) || error.message !== "fetch failed") return false;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+  return error instanceof UpstashConnectionError && error.code !== undefined && NEVER_SENT.has(error.code);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import { refusedBeforeSending } from "../adapters/upstash.js";
+import { UpstashTimeoutError } from "../adapters/upstash-transport.js";
 import * as logs from "../logs.js";
 import type { SaveProgressRequest } from "../schemas/progress.js";
 import { decodeProgressHash, dirtyKey, pingFields, progressKey, PROGRESS_TTL_SECONDS, type BufferedProgress } from "./layout.js";
@@ -66,6 +67,7 @@ async function bufferPing(cache: PingCache, key: string, window: number, fields:
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.name === "TimeoutError" || error.name === "AbortError" ? "timeout" : error.name;
+  if (error instanceof UpstashTimeoutError) return "timeout";
+  if (error instanceof Error) return error.name;
   return "unknown";
 }

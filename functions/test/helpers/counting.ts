@@ -2,7 +2,8 @@
  * Counting proxies over real clients: what a use case spends (Upstash bills every command, including each one
  * inside a pipeline) is measured on the very client it uses, not asserted from the code.
  */
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
+import { createUpstashClient, REDIS_BULK_TIMEOUT_MS } from "../../src/adapters/upstash.js";
 
 export interface CommandCounter {
   total(): number;
@@ -52,14 +53,12 @@ export function countingRedis<T extends object>(client: T): { client: T; counter
   };
 }
 
-/** A real @upstash/redis client for the stack's bridge, configured as the product's adapter is. */
+/** A real @upstash/redis client for the stack's bridge, configured as the product's adapter is (its transport too). */
 export function stackRedis(options: { url?: string; timeoutMs?: number } = {}): Redis {
-  return new Redis({
+  return createUpstashClient({
     url: options.url ?? (process.env["UPSTASH_REDIS_REST_URL"] as string),
     token: process.env["UPSTASH_REDIS_REST_TOKEN"] as string,
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    retry: { retries: 0 },
-    ...(options.timeoutMs ? { signal: () => AbortSignal.timeout(options.timeoutMs as number) } : {}),
+    timeoutMs: options.timeoutMs ?? REDIS_BULK_TIMEOUT_MS,
+    retries: 0,
   });
 }
