@@ -12,6 +12,7 @@ import ts from "typescript";
 export const ANY = "*";
 
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MEDIA_TYPE = /^(application|text|image|audio|video|multipart)\/[\w.+-]+$/;
 
 /** Document paths (`users/*\/progress/*`), collection paths completed with a `*` id. Sorted, unique. */
 export function firestorePathsIn(sourceDir: string): string[] {
@@ -54,6 +55,8 @@ function visitLiterals(file: ts.SourceFile, onLiteral: (node: ts.Expression) => 
   const visit = (node: ts.Node): void => {
     // Module specifiers ("firebase-admin/firestore") are not data.
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || ts.isImportTypeNode(node)) return;
+    // Media types ("application/json", an HTTP header's value) are path-shaped but name no document.
+    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && MEDIA_TYPE.test(node.text)) return;
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) onLiteral(node);
     ts.forEachChild(node, visit);
   };
