@@ -15,6 +15,8 @@ interface Counts {
 type Request = { id: number; op: "counts" | "reset" | "flushAll" | "stop" } | { id: number; op: "fault"; mode: RedisFault };
 
 export interface ChildRedis extends LocalRedis {
+  /** The child's process id (the bench pins it to other cores than the host's). */
+  pid: number | undefined;
   /** Fetches the child's counters, so that commands() and commandCounts() are current. */
   refresh(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startRedisInChild(options: StartRedisOptions = {}): Promis
   const ask = request(child);
   return {
     ...started,
+    pid: child.pid,
     commands: () => counts.total,
     commandCounts: () => ({ ...counts.byCommand }),
     async refresh() {
