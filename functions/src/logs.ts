@@ -11,6 +11,9 @@ import type { FlushRun } from "./schemas/progress.js";
 /** Longest error message kept: enough to diagnose, too short to carry a whole payload that a message quoted. */
 const MAX_ERROR_MESSAGE = 500;
 
+/** Longest field path kept in call.rejected: ours are short; a client's unknown key can be 64 KiB. */
+const MAX_FIELD_PATH = 200;
+
 function errorMessage(error: unknown): string {
   return redactPersonalData((error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_MESSAGE));
 }
@@ -28,7 +31,9 @@ export interface RejectedCall {
 
 /** A callable refused a request for an expected reason (bad input, no auth, no permission, ...). */
 export function callRejected(fields: RejectedCall): void {
-  logger.info("call.rejected", fields);
+  // Field paths name the client's own keys when they are unknown ones: its text, redacted and cut short like a message.
+  const named = fields.fields?.map((path) => redactPersonalData(path.slice(0, MAX_FIELD_PATH)));
+  logger.info("call.rejected", { ...fields, ...(named ? { fields: named } : {}) });
 }
 
 /** A callable failed unexpectedly; the cause is logged here and never sent to the client. */
