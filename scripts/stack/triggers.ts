@@ -18,6 +18,11 @@ export interface TriggerBridge {
    * share the writer's process and CPU.
    */
   hold(): () => void;
+  /**
+   * Drops deliveries until the returned resume is called: for measurements of a writer that look at no sink (its
+   * fan-out, delivered all at once, would keep the in-process sink stand-ins busy long after it).
+   */
+  mute(): () => void;
   /** Invocations since start: delivered (handler resolved) and failed (handler threw). */
   stats(): { delivered: number; failed: number };
   stop(): void;
@@ -44,6 +49,7 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
   const log = options.log ?? ((line) => console.error(line));
 
   let held: FirestoreCommit[] | undefined;
+  let muted = false;
   const deliver = (commit: FirestoreCommit) => {
     for (const write of commit.writes) {
       for (const route of routes) {
@@ -64,7 +70,11 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
       }
     }
   };
-  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => (held ? void held.push(commit) : deliver(commit)));
+  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => {
+    if (muted) return;
+    if (held) held.push(commit);
+    else deliver(commit);
+  });
 
   return {
     async idle() {
@@ -77,6 +87,10 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
         held = undefined;
         commits.forEach(deliver);
       };
+    },
+    mute() {
+      muted = true;
+      return () => void (muted = false);
     },
     stats: () => ({ ...counts }),
     stop: unsubscribe,
