@@ -3,15 +3,23 @@
  * scheduled flush failed with FAILED_PRECONDITION, because one document changed between the page's read and its
  * all-or-nothing batch, three attempts in a row, and the whole run gave up), and the flush lock when Redis answers
  * too late (found by npm run simulate: a lock SET that timed out but was applied blocked flushNow for 5 minutes).
- * On a stack of this file's own, so that each flush report counts this file's keys alone.
+ * Also the pages a flush has in flight at once. On a stack of this file's own, so that each flush report counts this
+ * file's keys alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../../scripts/stack/index.ts";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import { FLUSH_LOCK_KEY, flushProgress, type FlushCache, type FlushStore } from "../../src/progress/flush.js";
+import {
+  FLUSH_LOCK_KEY,
+  FLUSH_PAGE_SIZE,
+  FLUSH_PAGES_IN_FLIGHT,
+  flushProgress,
+  type FlushCache,
+  type FlushStore,
+} from "../../src/progress/flush.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
-import { dirtyKey, progressKey } from "../../src/progress/layout.js";
+import { dirtyKey, pingFields, progressKey } from "../../src/progress/layout.js";
 import { recordPing } from "../../src/progress/ping.js";
 import { windowOf } from "../../src/progress/window.js";
 import { stackRedis } from "../helpers/counting.js";
@@ -97,4 +105,85 @@ describe("the flush lock when Redis answers too late", () => {
     expect(await stackRedis().get(FLUSH_LOCK_KEY)).toBeNull();
     await expect(flushProgress({ ...base, windowMs: FIVE_MIN })).resolves.toMatchObject({ failedKeys: 0 });
   }, 30_000);
+});
+
+describe("the flush's pages in flight", () => {
+  /** `keys` dirty keys in one closed window, each with a position; answers the window and a course for them. */
+  async function seedWindow(keys: number): Promise<{ window: number; courseId: string; uids: string[] }> {
+    const { courseId, lectureIds } = await createCourse(1);
+    const window = windowOf(Date.now(), FIVE_MIN) - 3;
+    const uids = Array.from({ length: keys }, () => uniqueId("page"));
+    const pipeline = stackRedis().pipeline();
+    for (const uid of uids) {
+      const fields = pingFields(window, { lectureId: lectureIds[0] as string, position: 7, atMs: window * FIVE_MIN + 1 });
+      pipeline.hset(progressKey(uid, courseId), fields).sadd(dirtyKey(window), progressKey(uid, courseId));
+    }
+    await pipeline.exec();
+    return { window, courseId, uids };
+  }
+
+  /** The flush's store, with the most batches it ever had uncommitted at once; `fail` rejects a page's commit. */
+  async function watchedStore(fail?: (writes: number) => boolean) {
+    const base = await flushDeps();
+    let open = 0;
+    const seen = { most: 0, commits: 0 };
+    const store: FlushStore = {
+      ...base.store,
+      async write(writes) {
+        seen.most = Math.max(seen.most, ++open);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 50)); // Firestore's commit latency, so that pages can overlap
+          if (fail?.(seen.commits++)) throw new Error("Firestore is failing");
+          return await base.store.write(writes);
+        } finally {
+          open--;
+        }
+      },
+    };
+    return { deps: { ...base, store, windowMs: FIVE_MIN }, seen };
+  }
+
+  const KEYS = FLUSH_PAGE_SIZE * 2 + 100;
+
+  it(`when a window holds ${KEYS} keys, then ${FLUSH_PAGES_IN_FLIGHT} pages are written at once and every key is drained`, async () => {
+    const { window } = await seedWindow(KEYS);
+    const { deps, seen } = await watchedStore();
+
+    const run = await flushWhenFree(deps);
+
+    expect(run).toMatchObject({ keys: KEYS, writes: KEYS, failedKeys: 0, remainingDirty: 0 });
+    expect(seen.most).toBe(FLUSH_PAGES_IN_FLIGHT);
+    expect(await stackRedis().scard(dirtyKey(window))).toBe(0);
+  }, 60_000);
+
+  it("when maxKeys is less than the window holds, then the run starts no page past it and the rest stay dirty", async () => {
+    const { window } = await seedWindow(KEYS);
+    const { deps } = await watchedStore();
+    const maxKeys = FLUSH_PAGE_SIZE + 200;
+
+    const run = await flushWhenFree(deps, { maxKeys });
+
+    // SSCAN's COUNT is a hint: a page may hold a few keys more than asked.
+    expect(run.keys).toBeGreaterThanOrEqual(maxKeys);
+    expect(run.keys).toBeLessThan(KEYS);
+    expect(run.remainingDirty).toBe(KEYS - run.keys);
+    expect(await stackRedis().scard(dirtyKey(window))).toBe(KEYS - run.keys);
+    await flushWhenFree(deps);
+  }, 60_000);
+
+  it("when Firestore fails after a page's commit, then the run fails once the pages in flight settle, and only the committed page is drained", async () => {
+    const { window, courseId, uids } = await seedWindow(KEYS);
+    const { deps } = await watchedStore((commit) => commit >= 1);
+
+    await expect(flushWhenFree(deps)).rejects.toThrow("Firestore is failing");
+
+    const dirty = await stackRedis().scard(dirtyKey(window));
+    const db = await firestore();
+    const stored = (await db.getAll(...uids.map((uid) => db.doc(`users/${uid}/progress/${courseId}`)))).filter((doc) => doc.exists).length;
+    expect(stored).toBeGreaterThan(FLUSH_PAGE_SIZE / 2); // one whole page (SSCAN's COUNT is a hint)
+    expect(stored).toBeLessThan(FLUSH_PAGE_SIZE * 2);
+    expect(dirty).toBe(KEYS - stored);
+    const rerun = await flushWhenFree((await watchedStore()).deps);
+    expect(rerun).toMatchObject({ keys: dirty, failedKeys: 0, remainingDirty: 0 });
+  }, 60_000);
 });
