@@ -1,7 +1,7 @@
 /** The flush's Firestore port over firebase-admin: one getAll per page, conditional batched writes. */
 import type { Timestamp, WriteBatch } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
-import { StaleWriteError, type FlushStore, type ProgressWrite } from "./flush.js";
+import { StaleWriteError, type FlushStore, type ProgressWrite } from "./flush-ports.js";
 import { UnmarkedKey } from "../schemas/progress.js";
 import { parseProgressDoc, progressData, progressPath, UNMARKED_COLLECTION } from "./store.js";
 

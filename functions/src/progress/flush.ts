@@ -5,65 +5,12 @@
  * Firestore has committed them. A crash anywhere leaves the marks in place: the next run writes the keys again
  * (at-least-once; positions are absolute and segments a union, so rewriting is harmless).
  */
-import type { Redis } from "@upstash/redis";
-import { hashFromReply } from "../adapters/upstash.js";
 import * as logs from "../logs.js";
-import type { FlushRun, ProgressDoc, UnmarkedKey } from "../schemas/progress.js";
-import type { CompletionOutcome } from "./complete.js";
-import { decodeProgressHash, DIRTY_PATTERN, dirtyKey, fieldsUpToWindow, parseDirtyKey, parseProgressKey, progressKey } from "./layout.js";
-import { mergeBuffered } from "./merge.js";
+import type { FlushRun } from "../schemas/progress.js";
+import { flushPage, type Lecture } from "./flush-page.js";
+import type { FlushCache, FlushDeps } from "./flush-ports.js";
+import { DIRTY_PATTERN, dirtyKey, parseDirtyKey, progressKey } from "./layout.js";
 import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
-
-export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "sscan" | "pipeline">;
-
-export interface StoredProgress {
-  doc: ProgressDoc;
-  /** Opaque version of the stored document (its update time); undefined when it does not exist. */
-  version: unknown;
-}
-
-export interface ProgressWrite {
-  uid: string;
-  courseId: string;
-  doc: ProgressDoc;
-  /** Write only if the document is still at this version (undefined: only if it still does not exist). */
-  version: unknown;
-}
-
-/** A key a degraded ping recorded as possibly unmarked; `key` is undefined when the record is malformed. */
-export interface RecordedUnmarked {
-  id: string;
-  key: UnmarkedKey | undefined;
-}
-
-/** A batch lost a race: a document it writes changed (or was created) since it was read. */
-export class StaleWriteError extends Error {}
-
-/** The Firestore port of the flush: batched reads and conditional batched writes. */
-export interface FlushStore {
-  read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
-  /** Commits all writes or none of a batch; rejects with StaleWriteError when a precondition failed. Answers the commits made. */
-  write(writes: ProgressWrite[]): Promise<number>;
-  /** Up to `limit` keys that degraded pings recorded as possibly unmarked (progress/ping.ts). */
-  unmarked(limit: number): Promise<RecordedUnmarked[]>;
-  /** Deletes those records (at most FLUSH_PAGE_SIZE), once their keys are marked. */
-  forgetUnmarked(ids: string[]): Promise<void>;
-}
-
-export interface FlushDeps {
-  cache: FlushCache;
-  store: FlushStore;
-  windowMs: number;
-  completionThreshold: number;
-  /**
-   * Completes a lecture exactly as completeLecture does. "not_found" (no such course or lecture) is final: the
-   * progress is stored uncompleted and the key drained. A rejection is transient: the key stays dirty for the next run.
-   */
-  complete: (uid: string, courseId: string, lectureId: string) => Promise<CompletionOutcome>;
-  now?: () => number;
-  /** How long after its end a window is left alone (default FLUSH_GRACE_MS). */
-  graceMs?: number;
-}
 
 export interface FlushOptions {
   /** Also write the keys of windows that have not closed (flushNow), without un-marking them. */
@@ -81,21 +28,14 @@ interface Totals {
   skipped: Lecture[];
 }
 
-interface Lecture {
-  courseId: string;
-  lectureId: string;
-}
-
 /** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
 export const FLUSH_PAGE_SIZE = 500;
 /**
  * Pages flushed at once. A page mostly waits (a Redis pipeline, a getAll, a commit, the clean-up pipeline), so the next
- * page's reads overlap this page's commit; two keep the flush's write rate near Firestore's ramp-up guidance for new
- * traffic (500/50/5: ~500 writes/s to start, PRICES.md) only a little above what one page at a time reaches.
+ * page's reads overlap this page's commit. Two rather than more: each page in flight adds to the flush's write rate,
+ * and Firestore asks new traffic to ramp up from ~500 writes/s (500/50/5, PRICES.md).
  */
 export const FLUSH_PAGES_IN_FLIGHT = 2;
-/** How often a single key is re-read and re-written when its write lost a precondition race or failed. */
-export const PAGE_ATTEMPTS = 3;
 /** A run stops starting pages after this long, well inside the lock and the 5-minute schedule. */
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
 export const FLUSH_LOCK_KEY = "lp:lock:flush";
@@ -212,111 +152,10 @@ async function drainWindow(
   if (failure) throw failure.error;
 }
 
-/** A dirty key of a page, with what Redis holds for it. */
-interface PageKey {
-  key: string;
-  ids: { uid: string; courseId: string };
-  hash: Record<string, string>;
-}
-
-interface Completion {
-  key: string;
-  uid: string;
-  courseId: string;
-  lectureId: string;
-}
-
-/** One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. */
-async function flushPage(
-  deps: FlushDeps,
-  keys: string[],
-  window: number,
-  drainable: boolean,
-): Promise<{ writes: number; failedKeys: number; skipped: Lecture[] }> {
-  const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
-  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
-  const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
-  const written = await writeKeys(deps, valid.map((entry, index) => ({ ...entry, hash: hashes[index] ?? {} })));
-
-  const failed = new Set(written.failed.map((entry) => entry.key));
-  const skipped: Lecture[] = [];
-  for (const { key, uid, courseId, lectureId } of written.completions) {
-    const outcome = await deps.complete(uid, courseId, lectureId).catch(() => void failed.add(key));
-    if (outcome === "not_found") skipped.push({ courseId, lectureId });
-  }
-  if (drainable) {
-    // Un-mark malformed keys too: nothing valid could ever be flushed from them.
-    const done = parsed.filter((entry) => !failed.has(entry.key)).map((entry) => entry.key);
-    const pipeline = deps.cache.pipeline();
-    valid.forEach(({ key }, index) => {
-      const fields = fieldsUpToWindow(hashes[index] ?? {}, window);
-      if (!failed.has(key) && fields.length) pipeline.hdel(key, ...fields);
-    });
-    if (done.length) pipeline.srem(dirtyKey(window), ...done);
-    if (pipeline.length()) await pipeline.exec();
-  }
-  return { writes: written.writes, failedKeys: failed.size, skipped };
-}
-
-/**
- * Writes the keys' merged progress. A batch is all-or-nothing, so one document that changed since the read (a
- * completion, a degraded ping: the update-time precondition) fails every write of it; a failed group is therefore
- * re-read and retried in halves, which isolates the contended documents while the rest land. A single key that
- * still loses after PAGE_ATTEMPTS stays dirty for the next run, and the run goes on.
- */
-async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes: number; completions: Completion[]; failed: PageKey[] }> {
-  let writes = 0;
-  const completions: Completion[] = [];
-  const failed: PageKey[] = [];
-  let groups = entries.length ? [{ entries, attempt: 1 }] : [];
-  while (groups.length) {
-    const retries: typeof groups = [];
-    for (const { entries: group, attempt } of groups) {
-      try {
-        const result = await writeGroup(deps, group);
-        writes += result.writes;
-        completions.push(...result.completions);
-      } catch (error) {
-        // Anything but a lost race means Firestore itself is failing: halving would not help, so the group is
-        // retried whole and then fails the run (its keys stay dirty).
-        const stale = error instanceof StaleWriteError;
-        if (stale && group.length > 1) {
-          const half = Math.ceil(group.length / 2);
-          retries.push({ entries: group.slice(0, half), attempt: 1 }, { entries: group.slice(half), attempt: 1 });
-        } else if (attempt < PAGE_ATTEMPTS) retries.push({ entries: group, attempt: attempt + 1 });
-        else if (stale) failed.push(...group);
-        else throw error;
-      }
-    }
-    groups = retries;
-  }
-  return { writes, completions, failed };
-}
-
-async function writeGroup(deps: FlushDeps, group: PageKey[]): Promise<{ writes: number; completions: Completion[] }> {
-  const stored = await deps.store.read(group.map((entry) => entry.ids));
-  const writes: ProgressWrite[] = [];
-  const completions: Completion[] = [];
-  group.forEach(({ key, ids, hash }, index) => {
-    const current = stored[index] as StoredProgress;
-    const merged = mergeBuffered(current.doc, decodeProgressHash(hash), deps.completionThreshold);
-    if (merged.changed) writes.push({ ...ids, doc: merged.doc, version: current.version });
-    for (const lectureId of merged.newlyCompleted) completions.push({ key, ...ids, lectureId });
-  });
-  if (writes.length) await deps.store.write(writes);
-  return { writes: writes.length, completions };
-}
-
 /** One event per run, however many keys named lectures that do not exist (a client with a stale catalogue pings many). */
 function logSkipped(trigger: string, skipped: Lecture[]): void {
   const distinct = new Map(skipped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
   logs.completionsSkipped({ trigger, reason: "not_found", count: skipped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
-}
-
-async function readHashes(cache: FlushCache, keys: string[]): Promise<Record<string, string>[]> {
-  const pipeline = cache.pipeline();
-  for (const key of keys) pipeline.hgetall(key);
-  return ((await pipeline.exec()) as unknown[]).map(hashFromReply);
 }
 
 /** Every window that has a dirty set, ascending. SCAN also finds late marks into windows drained before. */

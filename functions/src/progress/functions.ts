@@ -20,7 +20,8 @@ import {
 } from "../schemas/progress.js";
 import { refreshTotalLectures } from "./catalogue.js";
 import { completeIfCatalogued, recordLectureCompletion } from "./complete.js";
-import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions } from "./flush.js";
+import { FlushLockedError, flushProgress, type FlushOptions } from "./flush.js";
+import type { FlushDeps } from "./flush-ports.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
 import { recordPing, type PingCache } from "./ping.js";

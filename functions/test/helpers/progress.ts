@@ -1,6 +1,7 @@
 /** Arrangements shared by the progress tests: a course of their own, and flushes that wait their turn for the lock. */
 import { firestore } from "../../src/adapters/firestore.js";
-import { FlushLockedError, flushProgress, type FlushDeps, type FlushOptions } from "../../src/progress/flush.js";
+import { FlushLockedError, flushProgress, type FlushOptions } from "../../src/progress/flush.js";
+import type { FlushDeps } from "../../src/progress/flush-ports.js";
 import type { FlushRun } from "../../src/schemas/progress.js";
 import { uniqueId } from "./stack.js";
 

@@ -10,14 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../../scripts/stack/index.ts";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import {
-  FLUSH_LOCK_KEY,
-  FLUSH_PAGE_SIZE,
-  FLUSH_PAGES_IN_FLIGHT,
-  flushProgress,
-  type FlushCache,
-  type FlushStore,
-} from "../../src/progress/flush.js";
+import { FLUSH_LOCK_KEY, FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushProgress } from "../../src/progress/flush.js";
+import type { FlushCache, FlushStore } from "../../src/progress/flush-ports.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
 import { dirtyKey, pingFields, progressKey } from "../../src/progress/layout.js";
 import { recordPing } from "../../src/progress/ping.js";

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { chaosSeed, prng } from "../helpers/prng.js";
 import { firestore } from "../../src/adapters/firestore.js";
-import { FLUSH_LOCK_KEY, FlushLockedError, flushProgress, type FlushDeps, type FlushStore } from "../../src/progress/flush.js";
+import { FLUSH_LOCK_KEY, FlushLockedError, flushProgress } from "../../src/progress/flush.js";
+import type { FlushDeps, FlushStore } from "../../src/progress/flush-ports.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
 import { fromFlat } from "../../src/progress/merge.js";
 import { recordPing } from "../../src/progress/ping.js";

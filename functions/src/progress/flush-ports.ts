@@ -1,0 +1,58 @@
+/**
+ * The flush's ports (STYLE rule 3): what it needs of Upstash and of Firestore, and the rest of its dependencies, so
+ * that tests can hand it real clients, counting proxies or stores that misbehave on purpose.
+ */
+import type { Redis } from "@upstash/redis";
+import type { ProgressDoc, UnmarkedKey } from "../schemas/progress.js";
+import type { CompletionOutcome } from "./complete.js";
+
+export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "sscan" | "pipeline">;
+
+export interface StoredProgress {
+  doc: ProgressDoc;
+  /** Opaque version of the stored document (its update time); undefined when it does not exist. */
+  version: unknown;
+}
+
+export interface ProgressWrite {
+  uid: string;
+  courseId: string;
+  doc: ProgressDoc;
+  /** Write only if the document is still at this version (undefined: only if it still does not exist). */
+  version: unknown;
+}
+
+/** A key a degraded ping recorded as possibly unmarked; `key` is undefined when the record is malformed. */
+export interface RecordedUnmarked {
+  id: string;
+  key: UnmarkedKey | undefined;
+}
+
+/** A batch lost a race: a document it writes changed (or was created) since it was read. */
+export class StaleWriteError extends Error {}
+
+/** The Firestore port of the flush: batched reads and conditional batched writes. */
+export interface FlushStore {
+  read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
+  /** Commits all writes or none of a batch; rejects with StaleWriteError when a precondition failed. Answers the commits made. */
+  write(writes: ProgressWrite[]): Promise<number>;
+  /** Up to `limit` keys that degraded pings recorded as possibly unmarked (progress/ping.ts). */
+  unmarked(limit: number): Promise<RecordedUnmarked[]>;
+  /** Deletes those records (at most FLUSH_PAGE_SIZE), once their keys are marked. */
+  forgetUnmarked(ids: string[]): Promise<void>;
+}
+
+export interface FlushDeps {
+  cache: FlushCache;
+  store: FlushStore;
+  windowMs: number;
+  completionThreshold: number;
+  /**
+   * Completes a lecture exactly as completeLecture does. "not_found" (no such course or lecture) is final: the
+   * progress is stored uncompleted and the key drained. A rejection is transient: the key stays dirty for the next run.
+   */
+  complete: (uid: string, courseId: string, lectureId: string) => Promise<CompletionOutcome>;
+  now?: () => number;
+  /** How long after its end a window is left alone (default FLUSH_GRACE_MS). */
+  graceMs?: number;
+}
