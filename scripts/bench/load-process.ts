@@ -10,6 +10,7 @@
  * requests and charges the stand-in's CPU to the ping, so the figure would measure the generator.
  */
 import { connect, type Socket } from "node:net";
+import { parseAnswer } from "./http-answer.ts";
 
 interface LoadJob {
   url: string;
@@ -48,35 +49,6 @@ let next = 0;
 let ok = 0;
 let failed = 0;
 const deadline = Date.now() + job.durationMs;
-const HEADER_END = Buffer.from("\r\n\r\n");
-
-/**
- * The length of the first complete answer in `buffer` and whether it was a 200, or undefined while it is incomplete.
- * Understands what node:http servers send: Content-Length, or chunked transfer encoding.
- */
-function parseAnswer(buffer: Buffer): { length: number; ok: boolean } | undefined {
-  const headerEnd = buffer.indexOf(HEADER_END);
-  if (headerEnd < 0) return undefined;
-  const head = buffer.toString("latin1", 0, headerEnd);
-  const status = Number(head.slice(9, 12));
-  const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  const bodyStart = headerEnd + HEADER_END.length;
-  if (contentLength) {
-    const length = bodyStart + Number(contentLength[1]);
-    return buffer.length >= length ? { length, ok: status === 200 } : undefined;
-  }
-  if (!/\r\ntransfer-encoding:\s*chunked/i.test(head)) throw new Error(`an answer with neither Content-Length nor chunked encoding: ${head}`);
-  let at = bodyStart;
-  for (;;) {
-    const lineEnd = buffer.indexOf("\r\n", at);
-    if (lineEnd < 0) return undefined;
-    const size = parseInt(buffer.toString("latin1", at, lineEnd), 16);
-    at = lineEnd + 2 + size + 2;
-    if (at > buffer.length) return undefined;
-    if (size === 0) return { length: at, ok: status === 200 };
-  }
-}
-
 function caller(): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: target.hostname, port, noDelay: true });
