@@ -13,12 +13,6 @@ export interface TriggerBridge {
   /** Resolves when every trigger invocation started so far has finished. */
   idle(): Promise<void>;
   /**
-   * Holds deliveries until the returned release is called, which delivers the held events in commit order. For
-   * measurements of a writer alone: in production trigger invocations run on instances of their own, here they would
-   * share the writer's process and CPU.
-   */
-  hold(): () => void;
-  /**
    * Drops deliveries until the returned resume is called: for measurements of a writer that look at no sink (its
    * fan-out, delivered all at once, would keep the in-process sink stand-ins busy long after it).
    */
@@ -48,7 +42,6 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
   const counts = { delivered: 0, failed: 0 };
   const log = options.log ?? ((line) => console.error(line));
 
-  let held: FirestoreCommit[] | undefined;
   let muted = false;
   const deliver = (commit: FirestoreCommit) => {
     for (const write of commit.writes) {
@@ -70,23 +63,11 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
       }
     }
   };
-  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => {
-    if (muted) return;
-    if (held) held.push(commit);
-    else deliver(commit);
-  });
+  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => void (muted || deliver(commit)));
 
   return {
     async idle() {
       while (pending.size) await Promise.all([...pending]);
-    },
-    hold() {
-      held ??= [];
-      return () => {
-        const commits = held ?? [];
-        held = undefined;
-        commits.forEach(deliver);
-      };
     },
     mute() {
       muted = true;
