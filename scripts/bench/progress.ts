@@ -201,7 +201,8 @@ async function throughput(): Promise<Record<string, number>> {
   try {
     await load("saveProgress", ping); // warm-up
     await load("benchEmpty", {});
-    stack.redis.resetCommands();
+    const hsetsOf = async () => (await childRedis?.refresh(), stack.redis.commandCounts()["HSET"] ?? 0);
+    const hsetsBefore = await hsetsOf();
     const rounds: { pings: LoadResult; empty: LoadResult }[] = [];
     for (let round_ = 0; round_ < 5; round_++) {
       const pings = await load("saveProgress", ping);
@@ -211,8 +212,7 @@ async function throughput(): Promise<Record<string, number>> {
       progress(`throughput round ${round_ + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
     }
     // Every ping must have been buffered by one HSET: pings that degraded to Firestore would measure another path.
-    await childRedis?.refresh();
-    const hsets = stack.redis.commandCounts()["HSET"] ?? 0;
+    const hsets = (await hsetsOf()) - hsetsBefore;
     const pingsSent = rounds.reduce((sum, r) => sum + r.pings.ok, 0);
     if (Math.abs(hsets - pingsSent) > pingsSent * 0.001) throw new Error(`${hsets} HSETs for ${pingsSent} pings: pings degraded during the load`);
     const medianOf = (value: (round: (typeof rounds)[number]) => number) => median(rounds.map(value));
@@ -258,34 +258,36 @@ async function flushSpeed(): Promise<Record<string, number>> {
   const window = windowOf(Date.now(), WINDOW_MS) - 100;
   await stack.redis.flushAll();
   const run = randomUUID().slice(0, 6);
-
-  await seedDirtyKeys(`bench-naive-${run}`, keys, window);
-  progress(`naive flush of ${keys} keys...`);
   // Each flush is timed alone: the change triggers' fan-out (the same for both, one event per written document) runs
   // on instances of its own in production, and is not delivered here. (Held and delivered after each flush, its
   // 10,000 events kept the in-process sink stand-ins busy for minutes, well into the next flush's measurement.)
   const unmute = stack.triggers.mute();
-  const naiveStart = performance.now();
-  const members = (await redis.smembers(dirtyKey(window))).map(String);
-  for (const key of members) {
-    const hash = hashFromReply(await redis.hgetall(key));
-    const [, , uid, courseId] = key.split(":");
-    const { doc } = mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9);
-    await db.doc(`users/${uid}/progress/${courseId}`).set(doc);
-    await redis.srem(dirtyKey(window), key);
-  }
-  const naiveMs = performance.now() - naiveStart;
+  try {
+    await seedDirtyKeys(`bench-naive-${run}`, keys, window);
+    progress(`naive flush of ${keys} keys...`);
+    const naiveStart = performance.now();
+    const members = (await redis.smembers(dirtyKey(window))).map(String);
+    for (const key of members) {
+      const hash = hashFromReply(await redis.hgetall(key));
+      const [, , uid, courseId] = key.split(":");
+      const { doc } = mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9);
+      await db.doc(`users/${uid}/progress/${courseId}`).set(doc);
+      await redis.srem(dirtyKey(window), key);
+    }
+    const naiveMs = performance.now() - naiveStart;
 
-  await stack.redis.flushAll();
-  await seedDirtyKeys(`bench-real-${run}`, keys, window);
-  progress(`real flush of ${keys} keys...`);
-  const realStart = performance.now();
-  const result = await flushProgress(await flushDeps());
-  const realMs = performance.now() - realStart;
-  unmute();
-  if (result.keys !== keys || result.failedKeys) throw new Error(`flush handled ${result.keys} keys, ${result.failedKeys} failed`);
-  await stack.redis.flushAll();
-  return { flushKeys: keys, naiveFlushMs: Math.round(naiveMs), flushMs: Math.round(realMs), flushSpeedup: round(naiveMs / realMs, 2) };
+    await stack.redis.flushAll();
+    await seedDirtyKeys(`bench-real-${run}`, keys, window);
+    progress(`real flush of ${keys} keys...`);
+    const realStart = performance.now();
+    const result = await flushProgress(await flushDeps());
+    const realMs = performance.now() - realStart;
+    if (result.keys !== keys || result.failedKeys) throw new Error(`flush handled ${result.keys} keys, ${result.failedKeys} failed`);
+    await stack.redis.flushAll();
+    return { flushKeys: keys, naiveFlushMs: Math.round(naiveMs), flushMs: Math.round(realMs), flushSpeedup: round(naiveMs / realMs, 2) };
+  } finally {
+    unmute();
+  }
 }
 
 async function readLatency(): Promise<Record<string, number>> {

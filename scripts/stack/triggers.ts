@@ -63,7 +63,9 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
       }
     }
   };
-  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => void (muted || deliver(commit)));
+  const unsubscribe = options.firestore.onCommit((commit: FirestoreCommit) => {
+    if (!muted) deliver(commit);
+  });
 
   return {
     async idle() {
