@@ -17,8 +17,9 @@ export default defineConfig({
           name: "functions",
           // The typed client's integration tests need the stack too: they share this project's.
           include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts", "client/**/*.integration.test.ts"],
-          // *.emulator.test.ts need the official Firestore emulator (npm run test:rules, vitest.rules.config.ts).
-          exclude: ["**/*.chaos.test.ts", "**/*.emulator.test.ts", "**/node_modules/**"],
+          // *.emulator.test.ts need the official Firestore emulator (npm run test:rules, vitest.rules.config.ts); the
+          // official-emulators/ suite runs under firebase-tools' Functions and Auth emulators (npm run test:emulators).
+          exclude: ["**/*.chaos.test.ts", "**/*.emulator.test.ts", "functions/test/official-emulators/**", "**/node_modules/**"],
           ...stack,
           sequence: { groupOrder: 1 },
         },

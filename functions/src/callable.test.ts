@@ -128,14 +128,21 @@ describe("callable wrapper: rate limit", () => {
 describe("unverified-token mode guard", () => {
   const debug = { FIREBASE_DEBUG_MODE: "true", FIREBASE_DEBUG_FEATURES: '{"skipTokenVerification":true}' };
 
-  it("when the emulator runs a demo- project, then the mode is allowed", () => {
-    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "demo-learnpulse" })).toBeNull();
-  });
+  // Each row: where the code runs (what that place sets), and whether unverified tokens are allowed there.
+  const matrix: [string, NodeJS.ProcessEnv, RegExp | null][] = [
+    // firebase-tools' Functions emulator sets K_SERVICE on every function, next to FUNCTIONS_EMULATOR.
+    ["the Functions emulator with a demo- project", { FUNCTIONS_EMULATOR: "true", K_SERVICE: "saveprogress", GCLOUD_PROJECT: "demo-learnpulse" }, null],
+    ["the local stack's host (emulator, no K_SERVICE)", { FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "demo-learnpulse" }, null],
+    ["the Functions emulator with a real project", { FUNCTIONS_EMULATOR: "true", K_SERVICE: "saveprogress", GCLOUD_PROJECT: "learnpulse-prod" }, /non-demo/],
+    ["a Cloud Run service", { K_SERVICE: "saveprogress", GCLOUD_PROJECT: "demo-x" }, /Cloud Run/],
+    ["plain Node", { GCLOUD_PROJECT: "demo-x" }, /outside the emulator/],
+    ["an emulator flag that is not exactly true", { FUNCTIONS_EMULATOR: "1", K_SERVICE: "saveprogress", GCLOUD_PROJECT: "demo-x" }, /Cloud Run/],
+  ];
 
-  it("when it is switched on in a Cloud Run service, outside the emulator or for a real project, then it is refused", () => {
-    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "demo-x", K_SERVICE: "savepr" })).toMatch(/Cloud Run/);
-    expect(unsafeTokenModeReason({ ...debug, GCLOUD_PROJECT: "demo-x" })).toMatch(/outside the emulator/);
-    expect(unsafeTokenModeReason({ ...debug, FUNCTIONS_EMULATOR: "true", GCLOUD_PROJECT: "learnpulse-prod" })).toMatch(/non-demo/);
+  it.each(matrix)("when skipTokenVerification is on in %s, then the verdict is as expected", (_where, env, refusal) => {
+    const reason = unsafeTokenModeReason({ ...debug, ...env });
+    if (refusal) expect(reason).toMatch(refusal);
+    else expect(reason).toBeNull();
   });
 
   it("when debug mode is off, then nothing is refused", () => {

@@ -123,8 +123,12 @@ let unsafeTokenMode: { reason: string | null } | undefined;
 
 /**
  * firebase-functions skips ID-token verification when FIREBASE_DEBUG_MODE/FIREBASE_DEBUG_FEATURES say so, as the
- * emulator does. That is only acceptable on a developer's machine: outside an emulator with a `demo-` project
- * (a Firebase convention for projects that have no cloud resources), every call is refused.
+ * Functions emulator does. That is only acceptable inside the emulator with a `demo-` project (a Firebase convention
+ * for projects that have no cloud resources); anywhere else every call is refused.
+ *
+ * "Inside the emulator" is decided as firebase-functions decides it (`FUNCTIONS_EMULATOR`, e.g. for task queues):
+ * the Functions emulator sets it next to `K_SERVICE`, so `K_SERVICE` alone cannot tell a deployed service from an
+ * emulated one. A deployed service never has `FUNCTIONS_EMULATOR`, and no real project id starts with `demo-`.
  */
 export function refuseUnsafeTokenMode(env: NodeJS.ProcessEnv = process.env): void {
   unsafeTokenMode ??= { reason: unsafeTokenModeReason(env) };
@@ -144,8 +148,9 @@ export function unsafeTokenModeReason(env: NodeJS.ProcessEnv): string | null {
   }
   if (typeof features !== "object" || features === null || !("skipTokenVerification" in features)) return null;
   if (!features.skipTokenVerification) return null;
-  if (env["K_SERVICE"]) return "skipTokenVerification is on in a Cloud Run service";
-  if (env["FUNCTIONS_EMULATOR"] !== "true") return "skipTokenVerification is on outside the emulator";
+  if (env["FUNCTIONS_EMULATOR"] !== "true") {
+    return env["K_SERVICE"] ? "skipTokenVerification is on in a Cloud Run service" : "skipTokenVerification is on outside the emulator";
+  }
   const project = env["GCLOUD_PROJECT"] ?? env["GOOGLE_CLOUD_PROJECT"] ?? "";
   if (!project.startsWith("demo-")) return `skipTokenVerification is on for non-demo project "${project}"`;
   return null;

@@ -3,14 +3,18 @@
  * `.value()` is read only inside handlers, never at import, so that deploy analysis and cold starts stay cheap.
  */
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { UnavailableError } from "./errors.js";
+import * as logs from "./logs.js";
 
 /** Region of every function. A constant, not a param: Firestore triggers must live in the database's region. */
 export const REGION = "us-central1";
 
-/** Upstash Redis REST endpoint, e.g. `https://eu1-xyz.upstash.io`. */
+/**
+ * Upstash Redis REST endpoint, e.g. `https://eu1-xyz.upstash.io`. No default (nor for any param that names an
+ * address): a deploy that took a default would ship a loopback address. Read through serviceAddress().
+ */
 export const UPSTASH_REDIS_REST_URL = defineString("UPSTASH_REDIS_REST_URL", {
   description: "Upstash Redis REST URL (the write-behind buffer for progress pings).",
-  default: "http://127.0.0.1:8079",
 });
 
 /** Upstash Redis REST token. A secret: bound only to the functions that talk to Redis. */
@@ -96,8 +100,8 @@ export const MONGODB_URI = defineSecret("MONGODB_URI", { description: "MongoDB A
 /** @default "learnpulse" */
 export const MONGODB_DATABASE = defineString("MONGODB_DATABASE", { description: "MongoDB database of the mirror.", default: "learnpulse" });
 
-/** Cosmos DB account endpoint, e.g. https://legacy.documents.azure.com:443/ */
-export const COSMOS_ENDPOINT = defineString("COSMOS_ENDPOINT", { description: "Azure Cosmos DB account endpoint.", default: "http://127.0.0.1:8081" });
+/** Cosmos DB account endpoint, e.g. https://legacy.documents.azure.com:443/ (no default: see UPSTASH_REDIS_REST_URL). */
+export const COSMOS_ENDPOINT = defineString("COSMOS_ENDPOINT", { description: "Azure Cosmos DB account endpoint." });
 /** Cosmos DB account key. A secret: bound only to the sync functions. */
 export const COSMOS_KEY = defineSecret("COSMOS_KEY", { description: "Azure Cosmos DB account key." });
 /** @default "learnpulse-legacy" */
@@ -105,6 +109,26 @@ export const COSMOS_DATABASE = defineString("COSMOS_DATABASE", { description: "C
 
 /** The secrets of the functions that deliver to the sinks. */
 export const SINK_SECRETS = [MONGODB_URI, COSMOS_KEY];
+
+/** The params that name a network address: none may have a default (the manifest test checks it). */
+export const ADDRESS_PARAMS = [UPSTASH_REDIS_REST_URL, COSMOS_ENDPOINT];
+
+const reportedMissing = new Set<string>();
+
+/**
+ * The value of a param that names a service's address. Unset (firebase-functions then reads ""), it is a deploy
+ * mistake, not an outage: the function logs config.param_missing once per instance and answers `unavailable` with
+ * the param's name, rather than falling back to anything.
+ */
+export function serviceAddress(param: { name: string; value(): string }): string {
+  const value = param.value().trim();
+  if (value) return value;
+  if (!reportedMissing.has(param.name)) {
+    reportedMissing.add(param.name);
+    logs.paramMissing({ param: param.name });
+  }
+  throw new UnavailableError(`Service not configured: set ${param.name}`);
+}
 
 export const MIGRATION_PHASES = ["dual_write", "firestore_primary", "cosmos_retired"] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];

@@ -53,6 +53,11 @@ export function unsafeTokenModeRefused(fields: { reason: string }): void {
   logger.error("security.unsafe_token_mode_refused", fields);
 }
 
+/** A param that names a service's address is not set: the functions that need it answer `unavailable`. */
+export function paramMissing(fields: { param: string }): void {
+  logger.error("config.param_missing", fields);
+}
+
 /** Upstash failed or timed out: the ping was written straight to Firestore. */
 export function pingDegraded(fields: { courseId: string; reason: string }): void {
   logger.warn("progress.ping_degraded", fields);

@@ -1,14 +1,15 @@
 /** Azure Cosmos DB through @azure/cosmos, imported on first use; one client per instance, containers created once. */
 import type { Container, Database } from "@azure/cosmos";
-import { COSMOS_DATABASE, COSMOS_ENDPOINT, COSMOS_KEY } from "../config.js";
+import { COSMOS_DATABASE, COSMOS_ENDPOINT, COSMOS_KEY, serviceAddress } from "../config.js";
 
 let database: Promise<Database> | undefined;
 const containers = new Map<string, Promise<Container>>();
 
 function cosmosDatabase(): Promise<Database> {
   database ??= (async () => {
+    const endpoint = serviceAddress(COSMOS_ENDPOINT);
     const { CosmosClient } = await import("@azure/cosmos");
-    const client = new CosmosClient({ endpoint: COSMOS_ENDPOINT.value(), key: COSMOS_KEY.value() });
+    const client = new CosmosClient({ endpoint, key: COSMOS_KEY.value() });
     return (await client.databases.createIfNotExists({ id: COSMOS_DATABASE.value() })).database;
   })().catch((error: unknown) => {
     database = undefined;

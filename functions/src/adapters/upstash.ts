@@ -1,6 +1,6 @@
 /** Upstash Redis through its official REST client, created once per instance on first use. */
 import { Redis, type Requester } from "@upstash/redis";
-import { UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config.js";
+import { serviceAddress, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config.js";
 import { nodeHttpRequester, UpstashConnectionError, UpstashTimeoutError } from "./upstash-transport.js";
 
 /**
@@ -44,7 +44,7 @@ export function upstashBulk(): Redis {
 }
 
 function createClient(timeoutMs: number, retries: number): Redis {
-  return createUpstashClient({ url: UPSTASH_REDIS_REST_URL.value(), token: UPSTASH_REDIS_REST_TOKEN.value(), timeoutMs, retries });
+  return createUpstashClient({ url: serviceAddress(UPSTASH_REDIS_REST_URL), token: UPSTASH_REDIS_REST_TOKEN.value(), timeoutMs, retries });
 }
 
 /**

@@ -1,0 +1,111 @@
+/**
+ * `npm run test:emulators`: the callable contract suite over HTTP against firebase-tools' own Functions and Auth
+ * emulators, offline. firebase-tools hosts the built functions as it does for any Firebase developer; their
+ * Firestore, Upstash and sink clients are pointed at the local stack's stand-ins through `functions/.env.local` and
+ * `functions/.secret.local`, which this script writes for the run and then removes (restoring any the developer had).
+ *
+ * firebase-tools' output and the functions' logs go to test-artifacts/emulators/; the suite's own report is printed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBigQuery } from "../stack/bigquery/index.ts";
+import { startCosmos } from "../stack/cosmos/index.ts";
+import { startFirestore } from "../stack/firestore/index.ts";
+import { DEMO_PROJECT_ID } from "../stack/index.ts";
+import { startMongo } from "../stack/mongo/index.ts";
+import { startRedis } from "../stack/redis/index.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const functionsDir = join(root, "functions");
+const artifacts = join(root, "test-artifacts", "emulators");
+const firebaseLog = join(artifacts, "firebase.log");
+const suiteLog = join(artifacts, "suite.log");
+const RUN_FILES = [join(functionsDir, ".env.local"), join(functionsDir, ".secret.local")];
+
+function progress(line: string): void {
+  console.log(`[test:emulators] ${line}`);
+}
+
+/** Moves a developer's own .env.local / .secret.local aside for the run; restore() puts them back. */
+function setAside(files: string[]): { restore(): void } {
+  const moved = files.filter((file) => existsSync(file)).map((file) => {
+    renameSync(file, `${file}.before-test-emulators`);
+    return file;
+  });
+  return {
+    restore() {
+      for (const file of files) rmSync(file, { force: true });
+      for (const file of moved) renameSync(`${file}.before-test-emulators`, file);
+    },
+  };
+}
+
+function dotenv(values: Record<string, string>): string {
+  return Object.entries(values).map(([name, value]) => `${name}=${value}\n`).join("");
+}
+
+mkdirSync(artifacts, { recursive: true });
+progress("starting the stand-ins the functions reach (Firestore, Upstash bridge, BigQuery, MongoDB, Cosmos DB)");
+const [firestore, redis, bigquery, mongo, cosmos] = await Promise.all([
+  startFirestore({ projectId: DEMO_PROJECT_ID }),
+  startRedis(),
+  startBigQuery({ projectId: DEMO_PROJECT_ID }),
+  startMongo(),
+  startCosmos(),
+]);
+const stopStandIns = () => Promise.all([firestore.stop(), redis.stop(), bigquery.stop(), mongo.stop(), cosmos.stop()]);
+
+const aside = setAside(RUN_FILES);
+let exitCode: number;
+try {
+  const [envFile, secretFile] = RUN_FILES as [string, string];
+  writeFileSync(
+    envFile,
+    dotenv({
+      // Not reserved names: firebase-tools passes them through, and the Admin SDK and BigQuery client follow them.
+      FIRESTORE_EMULATOR_HOST: firestore.host,
+      BIGQUERY_EMULATOR_HOST: bigquery.apiEndpoint,
+      UPSTASH_REDIS_REST_URL: redis.restUrl,
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      // Local clients carry no App Check token.
+      ENFORCE_APP_CHECK: "false",
+      METADATA_SERVER_DETECTION: "none",
+    }),
+  );
+  writeFileSync(secretFile, dotenv({ UPSTASH_REDIS_REST_TOKEN: redis.token, MONGODB_URI: mongo.uri, COSMOS_KEY: cosmos.key }));
+
+  progress(`starting firebase-tools' Functions and Auth emulators (its log: ${firebaseLog})`);
+  const suite = `vitest run --config vitest.emulators.config.ts > ${JSON.stringify(suiteLog)} 2>&1`;
+  const log = createWriteStream(firebaseLog);
+  const child = spawn(
+    join(root, "node_modules", ".bin", "firebase"),
+    ["emulators:exec", "--only", "functions,auth", "--project", DEMO_PROJECT_ID, suite],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        // The suite seeds the catalogue and reads the stand-ins' counters; firebase-tools sets the Auth host itself.
+        LEARNPULSE_FIRESTORE_HOST: firestore.host,
+        LEARNPULSE_UPSTASH_URL: redis.restUrl,
+        LEARNPULSE_UPSTASH_TOKEN: redis.token,
+        // firebase-tools asks for nothing and checks for no update in a CI run.
+        CI: "true",
+        NO_UPDATE_NOTIFIER: "1",
+      },
+    },
+  );
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  exitCode = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  log.end();
+  if (existsSync(suiteLog)) process.stdout.write(readFileSync(suiteLog, "utf8"));
+  else progress(`the suite never ran: see ${firebaseLog}`);
+  progress(exitCode === 0 ? "passed" : `failed (exit ${exitCode}); firebase-tools' log: ${firebaseLog}`);
+} finally {
+  aside.restore();
+  await stopStandIns();
+}
+process.exit(exitCode);
