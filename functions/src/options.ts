@@ -1,10 +1,16 @@
-/** Runtime options shared by the function registrations (STYLE rule 1: the registration names its options). */
+/**
+ * Runtime options shared by the function registrations (STYLE rule 1: the registration names its options). Every
+ * function states its region, memory, timeout, CPU, concurrency and instance cap: the deploy manifest test
+ * (functions/test/deploy/manifest.test.ts) refuses one that leaves any to the platform's defaults.
+ */
 import type { CallableOptions } from "firebase-functions/https";
-import { REGION, REDIS_SECRETS } from "./config.js";
+import type { ScheduleOptions } from "firebase-functions/scheduler";
+import { REGION, REDIS_SECRETS, SINK_SECRETS } from "./config.js";
 
 /**
  * Callables: 1 vCPU so that an instance serves up to 80 requests at once (Cloud Run forces concurrency 1 below
- * 1 vCPU, which would multiply instances and cold starts at 2,000 pings/s).
+ * 1 vCPU, which would multiply instances and cold starts at 2,000 pings/s). 100 instances (the platform's own default
+ * for 2nd gen, stated here) serve 8,000 concurrent requests: ~160,000 pings/s at 50 ms each.
  */
 export const callableOptions = {
   region: REGION,
@@ -12,6 +18,7 @@ export const callableOptions = {
   concurrency: 80,
   memory: "256MiB",
   timeoutSeconds: 30,
+  maxInstances: 100,
 } as const satisfies CallableOptions;
 
 /** Callables that talk to Upstash are the only ones bound to its token. */
@@ -19,3 +26,42 @@ export const redisCallableOptions = {
   ...callableOptions,
   secrets: REDIS_SECRETS,
 } as const satisfies CallableOptions;
+
+/** Operators' callables: a handful of people call them; one instance each keeps their MongoDB connections few. */
+export const adminCallableOptions = { ...callableOptions, maxInstances: 1 } as const satisfies CallableOptions;
+
+/**
+ * Cloud Scheduler names the time zone of every job: stated, so that a daily job never moves with a console default.
+ * Schedules here are intervals; the zone matters once one names a time of day.
+ */
+export const SCHEDULE_TIME_ZONE = "UTC";
+
+/** Scheduled functions: one run at a time (the flush's lock and the replay's batches assume it). */
+export const scheduleOptions = {
+  region: REGION,
+  timeZone: SCHEDULE_TIME_ZONE,
+  cpu: 1,
+  concurrency: 1,
+  maxInstances: 1,
+  retryCount: 0,
+} as const satisfies Omit<ScheduleOptions, "schedule">;
+
+/**
+ * Instances of each mirror trigger. Six triggers connect to MongoDB: 6 × 8 × 7 connections (adapters/mongo.ts) = 336,
+ * plus the four operators' functions that also connect (4 × 7), stays under MONGODB_MAX_CONNECTIONS (500, Atlas M0);
+ * the deploy manifest test adds it up.
+ * Each instance delivers up to 20 changes at once, so a trigger absorbs 160 concurrent changes.
+ */
+export const MIRROR_MAX_INSTANCES = 8;
+
+/** Mirror triggers: no platform retry (a failed delivery becomes a dead letter, replayed on schedule). */
+export const mirrorTriggerOptions = {
+  region: REGION,
+  secrets: SINK_SECRETS,
+  cpu: 1,
+  concurrency: 20,
+  maxInstances: MIRROR_MAX_INSTANCES,
+  memory: "512MiB",
+  timeoutSeconds: 60,
+  retry: false,
+} as const;

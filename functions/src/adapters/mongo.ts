@@ -2,11 +2,21 @@
 import type { MongoClient } from "mongodb";
 import { MONGODB_URI } from "../config.js";
 
-/**
- * Connections per instance. Atlas limits connections per tier (M0: 500, M10: 1,500 per node); with the sync
- * functions capped at 50 instances (sync/functions.ts), 5 × 50 = 250 stays well inside the smallest tier.
- */
+/** Pooled connections per instance, shared by the requests the instance serves at once. */
 export const MONGO_POOL_SIZE = 5;
+
+/**
+ * Connections one instance holds to the primary: its pool, plus the driver's two of its own per server (the
+ * monitoring stream and the round-trip-time probe).
+ */
+export const MONGO_CONNECTIONS_PER_INSTANCE = MONGO_POOL_SIZE + 2;
+
+/**
+ * Connections the Atlas tier accepts (M0: 500; M10: 1,500 per node; Atlas docs, "connection limits"). Every function
+ * that connects, at its instance cap, must stay under it together: the deploy manifest test adds them up. Raise it
+ * with the tier, and the instance caps with it (options.ts).
+ */
+export const MONGODB_MAX_CONNECTIONS = 500;
 
 let client: Promise<MongoClient> | undefined;
 

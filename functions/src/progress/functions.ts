@@ -8,7 +8,7 @@ import { callable } from "../callable.js";
 import { completionThreshold, FLUSH_SCHEDULE, REDIS_SECRETS, REGION } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import * as logs from "../logs.js";
-import { callableOptions, redisCallableOptions } from "../options.js";
+import { adminCallableOptions, callableOptions, redisCallableOptions, scheduleOptions } from "../options.js";
 import { RATE_LIMITS } from "../rate-limit.js";
 import {
   CompleteLectureRequest,
@@ -129,16 +129,17 @@ export const saveProgress = onCallable(redisCallableOptions, handleSaveProgress)
 export const completeLecture = onCallable(callableOptions, handleCompleteLecture);
 export const getProgress = onCallable(redisCallableOptions, handleGetProgress);
 export const getCourseProgress = onCallable(callableOptions, handleGetCourseProgress);
-export const flushNow = onCallable({ ...redisCallableOptions, timeoutSeconds: 300 }, handleFlushNow);
+export const flushNow = onCallable({ ...adminCallableOptions, secrets: REDIS_SECRETS, timeoutSeconds: 300 }, handleFlushNow);
 
 export const flushProgressSchedule = onSchedule(
   // One run at a time is the lock's job; Cloud Scheduler retries are off because the next run redoes the work.
-  { schedule: FLUSH_SCHEDULE, region: REGION, secrets: REDIS_SECRETS, timeoutSeconds: 540, retryCount: 0, memory: "512MiB" },
+  { ...scheduleOptions, schedule: FLUSH_SCHEDULE, secrets: REDIS_SECRETS, timeoutSeconds: 540, memory: "512MiB" },
   runScheduledFlush,
 );
 
 export const countLectures = onDocumentWritten(
-  { document: "courses/{courseId}/lectures/{lectureId}", region: REGION, secrets: REDIS_SECRETS },
+  // A catalogue edit: rare, and each run is one count query and one write.
+  { document: "courses/{courseId}/lectures/{lectureId}", region: REGION, secrets: REDIS_SECRETS, cpu: 1, concurrency: 10, maxInstances: 5, memory: "256MiB", timeoutSeconds: 60 },
   async (event) => {
     const change = event.data;
     if (!change || change.before.exists === change.after.exists) return; // an edit: the count is unchanged

@@ -11,7 +11,6 @@ import {
   BIGQUERY_DATASET,
   MIRROR_COLLECTIONS,
   MONGODB_DATABASE,
-  REGION,
   SINK_BIGQUERY_ENABLED,
   SINK_COSMOS_ENABLED,
   SINK_MONGO_ENABLED,
@@ -22,7 +21,7 @@ import {
 } from "../config.js";
 import { windowMsOfSchedule } from "../progress/window.js";
 import * as logs from "../logs.js";
-import { callableOptions } from "../options.js";
+import { adminCallableOptions, mirrorTriggerOptions, scheduleOptions } from "../options.js";
 import { GetSyncStatusRequest, ReplayDeadLettersRequest } from "../schemas/sync.js";
 import { replayDeadLetters } from "./dead-letters.js";
 import { dispatch } from "./dispatch.js";
@@ -87,15 +86,13 @@ export async function handleChange(event: FirestoreEvent<Change<DocumentSnapshot
   await status.flush(kit);
 }
 
-/** Sync triggers: concurrency-bound by the smallest sink (MongoDB connections: adapters/mongo.ts). */
-const triggerOptions = { region: REGION, secrets: SINK_SECRETS, maxInstances: 50, memory: "512MiB", timeoutSeconds: 60, retry: false } as const;
 
-export const mirrorUsers = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.users }, handleChange);
-export const mirrorProgress = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.progress }, handleChange);
-export const mirrorActivityDays = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.activityDays }, handleChange);
-export const mirrorCompetencies = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.competencies }, handleChange);
-export const mirrorActivities = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.activities }, handleChange);
-export const mirrorAnswers = onDocumentWritten({ ...triggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
+export const mirrorUsers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.users }, handleChange);
+export const mirrorProgress = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.progress }, handleChange);
+export const mirrorActivityDays = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.activityDays }, handleChange);
+export const mirrorCompetencies = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.competencies }, handleChange);
+export const mirrorActivities = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.activities }, handleChange);
+export const mirrorAnswers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
 
 /** Letters one scheduled replay takes at most (each is one delivery). */
 const SCHEDULED_REPLAY_LIMIT = 500;
@@ -110,10 +107,10 @@ export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", sch
   return result;
 });
 
-export const replayDeadLettersCallable = onCallable({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
+export const replayDeadLettersCallable = onCallable({ ...adminCallableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
 
 export const replayDeadLettersSchedule = onSchedule(
-  { schedule: "every 10 minutes", region: REGION, secrets: SINK_SECRETS, timeoutSeconds: 540, retryCount: 0 },
+  { ...scheduleOptions, schedule: "every 10 minutes", secrets: SINK_SECRETS, memory: "512MiB", timeoutSeconds: 540 },
   async () => {
     const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), { limit: SCHEDULED_REPLAY_LIMIT });
     logs.replayDone({ trigger: "schedule", ...result });
@@ -128,4 +125,4 @@ export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: Get
   }),
 );
 
-export const getSyncStatus = onCallable({ ...callableOptions, secrets: REDIS_SECRETS }, handleGetSyncStatus);
+export const getSyncStatus = onCallable({ ...adminCallableOptions, secrets: REDIS_SECRETS }, handleGetSyncStatus);

@@ -5,9 +5,9 @@ import { cosmosContainer } from "../../adapters/cosmos.js";
 import { firestoreKit } from "../../adapters/firestore.js";
 import { mongo } from "../../adapters/mongo.js";
 import { callable } from "../../callable.js";
-import { BIGQUERY_DATASET, MONGODB_DATABASE, REGION, SINK_SECRETS } from "../../config.js";
+import { BIGQUERY_DATASET, MONGODB_DATABASE, SINK_SECRETS } from "../../config.js";
 import { PreconditionFailedError } from "../../errors.js";
-import { callableOptions } from "../../options.js";
+import { adminCallableOptions, scheduleOptions } from "../../options.js";
 import { MirroredCollection, ReconcileRequest, type ReconcileResponse } from "../../schemas/sync.js";
 import { enabledSinks, isMirrored, MIRRORED_DOCUMENTS } from "../functions.js";
 import type { SinkName } from "../sinks/sink.js";
@@ -40,7 +40,7 @@ export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRe
   return { checked: report.checked, missing: report.missing, stale: report.stale, extra: report.extra, repaired: report.repaired };
 });
 
-export const reconcileCallable = onCallable({ ...callableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
+export const reconcileCallable = onCallable({ ...adminCallableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
 
 /** Documents the daily run checks per collection and sink: a sample, not a sweep (the CLI sweeps). */
 export const DAILY_SAMPLE = 1_000;
@@ -55,6 +55,6 @@ export async function reconcileSample(sample = DAILY_SAMPLE): Promise<void> {
 }
 
 export const reconcileDaily = onSchedule(
-  { schedule: "every 24 hours", region: REGION, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB", retryCount: 0 },
+  { ...scheduleOptions, schedule: "every 24 hours", secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" },
   () => reconcileSample(),
 );
