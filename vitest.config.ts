@@ -9,6 +9,8 @@ const stack = {
 
 export default defineConfig({
   test: {
+    // What tests print is shown for failing tests only; the functions' and the stack's logs go to test-artifacts/logs/.
+    silent: "passed-only",
     projects: [
       // The stand-ins' own tests start their own servers.
       { test: { name: "stand-ins", include: ["scripts/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 1 } } },

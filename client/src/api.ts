@@ -1,5 +1,5 @@
 /**
- * The typed client of the LearnPulse callables (../shared/API.md), for web apps, the dashboard and the simulator.
+ * The typed client of the LearnPulse callables (docs/api.md), for web apps, the dashboard and the simulator.
  *
  * Exported API (stable; `dashboard/` and `scripts/` import it):
  * - `createLearnPulseClient(functions, options?)` → `LearnPulseClient`: one method per callable, each

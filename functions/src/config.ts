@@ -135,7 +135,7 @@ export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
 
 /**
  * Where the migration from Cosmos to Firestore stands: `dual_write` (Cosmos mirrored), `firestore_primary`
- * (Cosmos still mirrored, reconciled as a shadow), `cosmos_retired` (no Cosmos write at all). README: the rollback drill.
+ * (Cosmos still mirrored, reconciled as a shadow), `cosmos_retired` (no Cosmos write at all). docs/operations.md: the rollback drill.
  * @default "dual_write"
  */
 export const MIGRATION_PHASE = defineString("MIGRATION_PHASE", {

@@ -3,9 +3,10 @@
  * Pure (the clock is injected); the callable wrapper (callable.ts) holds one limiter per callable.
  *
  * Why in memory and not in Redis: a shared limiter costs at least one billed Upstash command per call (INCR, or a
- * script billed EVAL plus every command in it — ../shared/PRICES.md), which would double the ping's cost (DESIGN
- * principle 3). The price is that the limit holds per instance: a user whose calls spread over k instances gets up
- * to k times the limit. README "Security" says why that is acceptable.
+ * script billed EVAL plus every command in it, by Upstash's pricing), which would double the ping's cost (a ping is
+ * about one billed command: docs/architecture.md). The price is that the limit holds per instance: a user whose
+ * calls spread over k instances gets up to k times the limit. docs/security.md ("Rate limits") says why that is
+ * acceptable.
  */
 
 /** A sustained rate and a burst. */

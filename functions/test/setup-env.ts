@@ -3,8 +3,8 @@
  * at the stack that global-setup started, as deployed functions find their services through env and params.
  */
 import { inject } from "vitest";
-import { teeStructuredLogs } from "./helpers/log-capture.ts";
+import { divertStructuredLogs } from "./helpers/log-capture.ts";
 
 Object.assign(process.env, inject("stackEnv"));
-// Product code called directly in this process logs here: into the run's log file as well (helpers/log-capture.ts).
-teeStructuredLogs(inject("functionsLogFile"));
+// Product code called directly in this process logs into the run's log file, not the terminal (helpers/log-capture.ts).
+divertStructuredLogs(inject("functionsLogFile"));

@@ -1,5 +1,5 @@
 /**
- * Valid payloads of every callable, from the contract (../shared/API.md) and the demo catalogue that the fuzzer seeds
+ * Valid payloads of every callable, from the contract (docs/api.md) and the demo catalogue that the fuzzer seeds
  * (scripts/stack/seed.ts): mostly ids that exist (demo-course, its lectures, demo-q-<type>), so that valid payloads
  * reach the happy paths, and some unknown ids, so that they reach NOT_FOUND. A callable without an entry here is
  * still fuzzed, with generic JSON (`genericPayload`).

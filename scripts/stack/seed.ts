@@ -1,5 +1,5 @@
 /**
- * The demo catalogue that `npm start` loads (documented in README): one course with five lectures.
+ * The demo catalogue that `npm start` loads (documented in docs/testing.md): one course with five lectures.
  * Writes through the Admin SDK like any back-office tool, so triggers fire as they would in production.
  */
 import type { Firestore } from "firebase-admin/firestore";
@@ -14,7 +14,7 @@ export const DEMO_LECTURES = [
   { id: "demo-lecture-5", title: "Where your data goes", durationSec: 360, order: 5 },
 ] as const;
 
-/** Demo questions, one per type (`demo-q-<type>`); README lists their correct answers. */
+/** Demo questions, one per type (`demo-q-<type>`); docs/testing.md lists their correct answers. */
 const METADATA = { subject: "learning", skill: "video", subskill: "basics" };
 export const DEMO_QUESTIONS: Record<string, { question: Record<string, unknown>; key: Record<string, unknown> }> = {
   "demo-q-multiple_choice": {
@@ -103,7 +103,7 @@ export async function seedDemoCatalogue(db: Firestore): Promise<void> {
   }
   for (const [id, { question, key }] of Object.entries(DEMO_QUESTIONS)) {
     batch.set(db.doc(`questions/${id}`), { ...question, metadata: METADATA });
-    batch.set(db.doc(`questionKeys/${id}`), { key, feedback: { correct: "Right.", incorrect: "Not quite: see the README." } });
+    batch.set(db.doc(`questionKeys/${id}`), { key, feedback: { correct: "Right.", incorrect: "Not quite: see docs/testing.md." } });
   }
   await batch.commit();
 }

@@ -2,7 +2,7 @@
  * The HTTP transport of the Upstash client: a `Requester` (@upstash/redis's documented way to bring one) over
  * node:http(s) with keep-alive, in place of the SDK's own, which goes through the global `fetch`. Per request, undici's
  * fetch builds a Request, a Response and web streams for a body of a few hundred bytes: profiled on the callable host
- * (README, Benchmarks), that was the largest part of a ping's CPU beyond an empty callable's.
+ * (docs/benchmarks.md), that was the largest part of a ping's CPU beyond an empty callable's.
  *
  * It behaves as the SDK's transport does where the product relies on it: POST of the JSON command (or pipeline) to
  * the REST URL with the bearer token; an HTTP error answers `UpstashError` with Upstash's message; an answer that is

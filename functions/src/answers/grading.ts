@@ -1,6 +1,6 @@
 /**
  * Grading an answer against its question's server-only key. Pure: no I/O, so every rule is table-tested
- * (grading.test.ts). These are the partial-credit rules the README links to.
+ * (grading.test.ts). These are the partial-credit rules docs/api.md links to.
  *
  * A grade is `{isCorrect, score, feedback}`: `score` is the fraction of the question's points earned (0..1,
  * rounded to 4 decimals; `pointsFor` turns it into points rounded to 2). `feedback` is the key's

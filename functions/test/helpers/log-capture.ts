@@ -1,8 +1,8 @@
 /**
  * The functions' structured log, captured for the whole test run: firebase-functions/logger writes one JSON object
  * per line through the console methods it finds when it loads, so wrapping those methods first — in the process of
- * the shared stack (global-setup.ts) and in every test process (setup-env.ts) — tees every line the functions
- * emit to one file, which global-setup.ts audits once every test has run (auditLog).
+ * the shared stack (global-setup.ts) and in every test process (setup-env.ts) — sends every line the functions
+ * emit to the run's log file instead of the terminal; global-setup.ts audits it once every test has run (auditLog).
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { findPersonalData } from "../../src/personal-data.js";
@@ -21,8 +21,8 @@ export function isStructuredLogLine(text: string): boolean {
   }
 }
 
-/** Makes `target`'s console methods also append every structured log line to `file`. Once per console. */
-export function teeStructuredLogs(file: string, target: Console = console): void {
+/** Makes `target`'s console methods append every structured log line to `file`, and print only the rest. Once per console. */
+export function divertStructuredLogs(file: string, target: Console = console): void {
   const marked = target as Console & { [TEED]?: true };
   if (marked[TEED]) return;
   marked[TEED] = true;
@@ -31,7 +31,7 @@ export function teeStructuredLogs(file: string, target: Console = console): void
     target[method] = (...args: unknown[]) => {
       const [line] = args;
       if (args.length === 1 && typeof line === "string" && isStructuredLogLine(line)) appendFileSync(file, `${line}\n`);
-      original(...args);
+      else original(...args);
     };
   }
 }
