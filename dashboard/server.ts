@@ -46,7 +46,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       host: "127.0.0.1",
       port: options.port,
       strictPort: options.port !== 0,
-      // The page imports the typed client (client/src), the demo catalogue and tokens (scripts/stack) and types from
+      // The page imports the typed client (client/src), the demo catalogue and tokens (local-stack) and types from
       // functions/src/schemas.
       fs: { allow: [repoRoot] },
     },

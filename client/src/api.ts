@@ -1,7 +1,7 @@
 /**
  * The typed client of the LearnPulse callables (docs/api.md), for web apps, the dashboard and the simulator.
  *
- * Exported API (stable; `dashboard/` and `scripts/` import it):
+ * Exported API (stable; `dashboard/` and `tools/` import it):
  * - `createLearnPulseClient(functions, options?)` → `LearnPulseClient`: one method per callable, each
  *   `(request) => Promise<response>` over the Firebase JS SDK's `httpsCallable(functions, name, options)`; the
  *   request is optional where every field is. Failures reject with the SDK's `FunctionsError`

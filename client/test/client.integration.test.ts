@@ -9,7 +9,7 @@ import { connectAuthEmulator, getAuth, signInWithCustomToken } from "firebase/au
 import { connectFunctionsEmulator, FunctionsError, getFunctions } from "firebase/functions";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCourse } from "../../functions/test/helpers/progress.js";
-import { unsignedCustomToken } from "../../scripts/stack/tokens.ts";
+import { unsignedCustomToken } from "@learnpulse/local-stack/tokens.ts";
 import { callableErrorCode, createLearnPulseClient, type LearnPulseClient } from "../src/api.js";
 import { ProgressTracker } from "../src/progress-tracker.js";
 

@@ -8,7 +8,7 @@ import { initializeApp } from "firebase/app";
 import { connectAuthEmulator, initializeAuth, inMemoryPersistence, signInWithCustomToken } from "firebase/auth";
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
 import { createLearnPulseClient, type LearnPulseClient } from "../../client/src/api.ts";
-import { unsignedCustomToken } from "../../scripts/stack/tokens.ts";
+import { unsignedCustomToken } from "@learnpulse/local-stack/tokens.ts";
 
 /** Where the local stack is; dashboard/server.ts defines it from the stack's env. */
 export interface StackLocation {

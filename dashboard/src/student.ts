@@ -1,7 +1,7 @@
 /** The student view: the demo player, live per-lecture progress, course completion, streak, stats and the heat map. */
 import { ownValue } from "../../functions/src/records.ts";
 import type { GetProgressResponse } from "../../functions/src/schemas/progress.ts";
-import { DEMO_COURSE_ID, DEMO_LECTURES } from "../../scripts/stack/seed.ts";
+import { DEMO_COURSE_ID, DEMO_LECTURES } from "@learnpulse/local-stack/seed.ts";
 import { renderHeatmap } from "./heatmap.ts";
 import { SimulatedPlayer, SPEEDS, type Lecture } from "./player.ts";
 import type { Session } from "./session.ts";

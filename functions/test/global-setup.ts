@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { startStack, type Stack, type StackEnv } from "../../scripts/stack/index.ts";
+import { startStack, type Stack, type StackEnv } from "@learnpulse/local-stack";
 import { PII_CANARIES } from "./helpers/canaries.ts";
 import { auditLog, capturedLogLines, divertStructuredLogs } from "./helpers/log-capture.ts";
 

@@ -4,7 +4,7 @@
  * write exactly: the shared stack serves other files in parallel, so neither is possible there. Once started, this
  * process's env — callFunction, stackStats, the product's adapters — points at it.
  */
-import { startStack, type Stack } from "../../../scripts/stack/index.ts";
+import { startStack, type Stack } from "@learnpulse/local-stack";
 
 /** Set by setup-env.ts from the shared stack; startStack would take them for external servers and use those. */
 const SHARED_SERVERS = ["FIRESTORE_EMULATOR_HOST", "MONGODB_URI", "FIREBASE_AUTH_EMULATOR_HOST"];

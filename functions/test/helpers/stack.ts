@@ -1,7 +1,7 @@
 /** Test helpers that reach the local stack over HTTP: callables (as a client would) and the stack's control routes. */
 import { randomUUID } from "node:crypto";
-import { emulatorIdToken, type TokenClaims } from "../../../scripts/stack/tokens.ts";
-import type { StackStats } from "../../../scripts/stack/index.ts";
+import { emulatorIdToken, type TokenClaims } from "@learnpulse/local-stack";
+import type { StackStats } from "@learnpulse/local-stack";
 
 export interface CallOptions {
   /** Sign in as this uid (default: a fresh one); `null` sends no token. */

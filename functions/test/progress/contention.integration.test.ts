@@ -7,7 +7,7 @@
  * file's keys alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
+import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
 import { FLUSH_LOCK_KEY, FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushProgress } from "../../src/progress/flush.js";

@@ -4,7 +4,7 @@
  * On a stack of this file's own, since the faults would break every other file's pings and flushes on the shared one.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
+import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { capturedLogLines } from "../helpers/log-capture.js";
 import { startOwnStack } from "../helpers/own-stack.js";

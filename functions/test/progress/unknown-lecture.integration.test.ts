@@ -4,7 +4,7 @@
  * this file's own, so that every flush report counts this file's keys alone.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
+import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
 import { dirtyKey, progressKey } from "../../src/progress/layout.js";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEMO_QUESTIONS } from "../../../scripts/stack/seed.ts";
+import { DEMO_QUESTIONS } from "@learnpulse/local-stack";
 import { QuestionDoc, QuestionKey } from "../../src/schemas/answers.ts";
 import { MIRRORED_DOCUMENTS } from "../../src/sync/collections.ts";
 import { firestorePathsIn } from "./code-paths.ts";

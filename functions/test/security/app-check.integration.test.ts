@@ -4,8 +4,8 @@
  * other test files at the same time without App Check tokens.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
-import { emulatorAppCheckToken } from "../../../scripts/stack/tokens.ts";
+import type { Stack } from "@learnpulse/local-stack";
+import { emulatorAppCheckToken } from "@learnpulse/local-stack";
 import { startOwnStack } from "../helpers/own-stack.js";
 import { callFunction, setParam, uniqueId } from "../helpers/stack.js";
 

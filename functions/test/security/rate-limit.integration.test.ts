@@ -5,7 +5,7 @@
  * spend HSET × 60 + SADD + EXPIRE).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
+import type { Stack } from "@learnpulse/local-stack";
 import { windowOf } from "../../src/progress/window.js";
 import { RATE_LIMITS } from "../../src/rate-limit.js";
 import { startOwnStack } from "../helpers/own-stack.js";

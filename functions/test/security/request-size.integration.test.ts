@@ -4,7 +4,7 @@
  * writes and Upstash commands are counted exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Stack } from "../../../scripts/stack/index.ts";
+import type { Stack } from "@learnpulse/local-stack";
 import { MAX_REQUEST_BYTES } from "../../src/callable.js";
 import { startOwnStack } from "../helpers/own-stack.js";
 import { callFunction, uniqueId } from "../helpers/stack.js";

@@ -1,0 +1,111 @@
+/**
+ * The dashboard in a real browser: headless Debian Chromium driven by playwright-core, against the stack that
+ * global-setup started and a Vite server of its own. The page signs in through the stack's Auth emulator and calls the
+ * callables with the Firebase JS SDK, cross-origin. Plays the demo player, checks that the pings show as progress,
+ * flushes from the admin view, and saves screenshots to test-artifacts/ (gitignored).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDashboard, type Dashboard } from "../server.ts";
+import { seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
+import { firestore } from "../../functions/src/adapters/firestore.js";
+import { callFunction, uniqueId } from "../../functions/test/helpers/stack.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+/** The machine notes' flags: without the background-networking ones Chromium keeps dialling Google's hosts. */
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+const DAY_MS = 86_400_000;
+
+// CI installs chromium (.ci/run), so there a missing browser fails the test; elsewhere it is skipped, and says why.
+const skip = !existsSync(CHROMIUM) && !process.env["CI"];
+if (skip) console.warn(`[dashboard.browser] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+describe.skipIf(skip)("dashboard in headless Chromium", () => {
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  /** Every request the page made beyond its own origin, as `METHOD url`. */
+  const crossOrigin: string[] = [];
+  /** Page loads: a reload (the dev server's, say) would reset the player under the test. */
+  let loads = 0;
+  const uid = uniqueId("dash");
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await seedDemoCatalogue(await firestore()); // what `npm start` serves the page: the demo course
+    dashboard = await startDashboard({
+      functionsUrl: process.env["LEARNPULSE_FUNCTIONS_URL"] as string,
+      authEmulatorHost: process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string,
+      port: 0,
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("load", () => loads++);
+    page.on("request", (request) => {
+      if (!request.url().startsWith(dashboard.url)) crossOrigin.push(`${request.method()} ${request.url()}`);
+    });
+    // A week of earlier activity (recordActivity accepts up to 7 days back), so the heat map has shades to show.
+    for (let daysAgo = 1; daysAgo <= 6; daysAgo++) {
+      for (let n = 0; n < (daysAgo % 3) + 1; n++) {
+        const answer = await callFunction("recordActivity", { type: "login", clientEventId: uniqueId("ev"), occurredAt: Date.now() - daysAgo * DAY_MS }, { uid });
+        expect(answer.status).toBe(200);
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+  });
+
+  it("when the demo plays for a few seconds, then the lecture's progress shows, and a flush from the admin view shows as the last flush", async () => {
+    await page.goto(`${dashboard.url}?uid=${uid}`);
+    await page.locator("#heatmap svg rect").first().waitFor();
+
+    await page.click("#play");
+    await page.waitForTimeout(6_000); // past one 5-second ping
+    await page.click("#play");
+    expect({ loads, pageErrors }).toEqual({ loads: 1, pageErrors: [] });
+    expect(await page.getAttribute("#play", "data-state")).toBe("paused");
+
+    const lecture = '[data-lecture="demo-lecture-1"]';
+    await expect.poll(async () => Number(await page.getAttribute(lecture, "data-position")), { timeout: 10_000 }).toBeGreaterThan(4);
+    // The 5-second ping and the pause's.
+    await expect.poll(async () => Number(await page.getAttribute("#ping-info", "data-sent"))).toBeGreaterThanOrEqual(2);
+    const progress = await callFunction("getProgress", { courseId: "demo-course" }, { uid });
+    expect((progress.body.result as { watchTimes: Record<string, number> }).watchTimes["demo-lecture-1"]).toBeGreaterThan(4);
+    // Six earlier days and today's lecture_view.
+    await expect.poll(async () => Number(await page.getAttribute("#heatmap", "data-active-days")), { timeout: 20_000 }).toBe(7);
+    await expect.poll(() => page.textContent("#current-streak")).toBe("7 days");
+
+    await page.check("#admin");
+    await page.click("#tab-admin");
+    await expect.poll(() => page.textContent("#migration-phase")).toBe("dual_write");
+    const clickedAt = Date.now();
+    await page.click("#flush-now");
+    await expect.poll(() => page.textContent("#action-log"), { timeout: 20_000 }).toMatch(/flushNow \(.*\):\n\{\n\s+"keys"/);
+    await expect.poll(async () => Date.parse((await page.getAttribute("#last-flush", "data-at")) ?? "")).toBeGreaterThanOrEqual(clickedAt);
+    expect(await page.textContent("#last-flush")).toContain("flushNow");
+    expect(await page.locator("#sinks tr").count()).toBe(3);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-admin.png`, fullPage: true });
+
+    // The flush wrote the pings' played segments to Firestore: coverage shows beside the live position.
+    await page.click("#tab-student");
+    await expect.poll(async () => Number(await page.getAttribute(lecture, "data-coverage")), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-student.png`, fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+    // Signed in through the Auth emulator, and every call went to the callable host through the SDK.
+    const authHost = process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string;
+    expect(crossOrigin).toContainEqual(expect.stringMatching(new RegExp(`^POST http://${authHost}/identitytoolkit\\.googleapis\\.com/v1/accounts:signInWithCustomToken`)));
+    const functionsUrl = process.env["LEARNPULSE_FUNCTIONS_URL"] as string;
+    for (const name of ["saveProgress", "getProgress", "recordActivity", "getHeatmap", "getStudentStats", "getSyncStatus", "flushNow"]) {
+      expect(crossOrigin).toContain(`POST ${functionsUrl}/${name}`);
+    }
+  }, 90_000);
+});

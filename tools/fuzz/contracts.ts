@@ -1,0 +1,169 @@
+/**
+ * Valid payloads of every callable, from the contract (docs/api.md) and the demo catalogue that the fuzzer seeds
+ * (local-stack/seed.ts): mostly ids that exist (demo-course, its lectures, demo-q-<type>), so that valid payloads
+ * reach the happy paths, and some unknown ids, so that they reach NOT_FOUND. A callable without an entry here is
+ * still fuzzed, with generic JSON (`genericPayload`).
+ */
+import fc from "fast-check";
+import { DEMO_COURSE_ID, DEMO_LECTURES, DEMO_QUESTIONS } from "@learnpulse/local-stack/seed.ts";
+import type { WireValue } from "./wire.ts";
+
+type Payload = { [key: string]: WireValue };
+
+/** API.md: ids match ^[A-Za-z0-9_-]{1,128}$; Firestore reserves __.*__ (functions/src/schemas/common.ts). */
+const randomId = fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/).filter((id) => !/^__.*__$/.test(id));
+/**
+ * Valid ids that every object inherits as a property (valueOf, constructor, ...): a lookup of one in a plain object
+ * finds Object.prototype's function (a lecture id valueOf once made coverage NaN and every flush fail). Random
+ * generation finds them only by luck, so they are drawn on purpose.
+ */
+const INHERITED_NAMES = Object.getOwnPropertyNames(Object.prototype).filter((name) => /^[A-Za-z0-9_-]{1,128}$/.test(name) && !/^__.*__$/.test(name));
+export const anyId = fc.oneof({ weight: 4, arbitrary: randomId }, { weight: 1, arbitrary: fc.constantFrom(...INHERITED_NAMES) });
+const knownOr = (known: readonly string[]) =>
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: anyId });
+const courseId = knownOr([DEMO_COURSE_ID]);
+const lectureId = knownOr(DEMO_LECTURES.map((lecture) => lecture.id));
+/** Well-formed text: any code point, no lone surrogate (those are a mutation). */
+const text = (maxLength: number) => fc.string({ unit: "binary", maxLength });
+
+/** API.md: positions and durations are seconds, 0..86,400. */
+const MAX_SECONDS = 86_400;
+const seconds = (max: number) => fc.double({ min: 0, max, noNaN: true });
+
+const saveProgress = fc
+  .option(fc.double({ min: 0.5, max: MAX_SECONDS, noNaN: true }), { nil: undefined })
+  .chain((duration) => {
+    const end = duration ?? MAX_SECONDS;
+    const segment = fc
+      .tuple(seconds(end), seconds(end))
+      .filter(([a, b]) => a !== b)
+      .map(([a, b]) => (a < b ? [a, b] : [b, a]));
+    return fc.record(
+      {
+        courseId,
+        lectureId,
+        position: seconds(MAX_SECONDS),
+        duration: fc.constant(duration),
+        playedSegments: fc.array(segment, { maxLength: 100 }),
+      },
+      { requiredKeys: ["courseId", "lectureId", "position"] },
+    );
+  })
+  .map(dropUndefined);
+
+/** API.md recordActivity: which ids each type requires (R) or allows (O). */
+const ACTIVITY_IDS: Record<string, Record<string, "R" | "O">> = {
+  signup: {},
+  login: {},
+  logout: {},
+  course_view: { courseId: "R" },
+  lecture_view: { courseId: "R", lectureId: "R" },
+  lecture_complete: { courseId: "R", lectureId: "R" },
+  quiz_start: { quizId: "R", courseId: "O" },
+  quiz_complete: { quizId: "R", courseId: "O" },
+  search: {},
+  certificate_earned: { courseId: "R" },
+  purchase: { courseId: "O" },
+  refund: { courseId: "O" },
+  subscription_change: {},
+};
+/** occurredAt: at most 5 minutes ahead, at most 7 days back; a margin keeps a payload valid while its round runs. */
+const OCCURRED_AT = { aheadMs: 4 * 60_000, backMs: 7 * 86_400_000 - 60 * 60_000 };
+const metadataValue = fc.oneof(text(40), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean());
+const metadata = fc.dictionary(fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/), metadataValue, { maxKeys: 20 });
+
+const recordActivity = fc.constantFrom(...Object.keys(ACTIVITY_IDS)).chain((type) => {
+  const ids = ACTIVITY_IDS[type] as Record<string, "R" | "O">;
+  const idArbs = Object.fromEntries(Object.keys(ids).map((name) => [name, name === "lectureId" ? lectureId : name === "courseId" ? courseId : anyId]));
+  const fields: Record<string, fc.Arbitrary<WireValue>> = {
+    type: fc.constant(type),
+    clientEventId: anyId,
+    ...idArbs,
+    occurredAt: fc.integer({ min: -OCCURRED_AT.backMs, max: OCCURRED_AT.aheadMs }).map((offset) => Date.now() + offset),
+    metadata,
+  };
+  return fc
+    .record(fields, { requiredKeys: ["type", "clientEventId", ...Object.keys(ids).filter((name) => ids[name] === "R")] })
+    .map(dropUndefined);
+});
+
+type DemoQuestion = { type: string; options?: { id: string }[]; allowMultiple?: boolean; left?: string[]; right?: string[]; blankCount?: number };
+
+/** A well-shaped answer for a demo question (right or wrong: grading is the server's business). */
+function answerFor(question: DemoQuestion): fc.Arbitrary<WireValue> {
+  const optionIds = (question.options ?? []).map((option) => option.id);
+  const label = (known: readonly string[]) => fc.oneof(fc.constantFrom(...(known.length ? known : ["x"])), text(40).filter((s) => s.length > 0));
+  switch (question.type) {
+    case "multiple_choice":
+      return question.allowMultiple
+        ? fc.record({ choices: fc.shuffledSubarray(optionIds, { minLength: 1 }) })
+        : fc.record({ choice: knownOr(optionIds) });
+    case "true_false":
+      return fc.record({ value: fc.boolean() });
+    case "fill_blank":
+      return fc.record({ blanks: fc.array(text(40), { minLength: 1, maxLength: (question.blankCount ?? 1) + 1 }) });
+    case "short_answer":
+      return fc.record({ text: fc.oneof(fc.constantFrom("MongoDB", "Atlas"), text(2_000)) });
+    case "matching":
+      return fc.record({ pairs: fc.array(fc.record({ left: label(question.left ?? []), right: label(question.right ?? []) }), { minLength: 1, maxLength: 5 }) });
+    case "ordering":
+      return fc.record({ order: fc.shuffledSubarray(optionIds, { minLength: 1 }) });
+    case "numeric":
+      return fc.record({ value: fc.oneof(fc.constant(60), fc.double({ noNaN: true, noDefaultInfinity: true })) });
+    default:
+      return fc.oneof(fc.record({ text: text(2_000) }), fc.record({ mediaRef: text(100).filter((s) => s.length > 0) }));
+  }
+}
+
+const demoQuestions = Object.entries(DEMO_QUESTIONS).map(([id, { question }]) => ({ id, question: question as DemoQuestion }));
+const submitAnswer = fc
+  .oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...demoQuestions).chain(({ id, question }) => fc.tuple(fc.constant(id), answerFor(question))) },
+    { weight: 1, arbitrary: fc.tuple(anyId, fc.oneof(...demoQuestions.map(({ question }) => answerFor(question)))) },
+  )
+  .chain(([questionId, answer]) =>
+    fc
+      .record(
+        {
+          questionId: fc.constant(questionId),
+          attemptId: anyId,
+          answer: fc.constant(answer),
+          timeSpentMs: fc.oneof(fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 0, max: 86_400_000 })),
+          quizId: anyId,
+        },
+        { requiredKeys: ["questionId", "attemptId", "answer", "timeSpentMs"] },
+      )
+      .map(dropUndefined),
+  );
+
+const SINKS = ["bigquery", "mongo", "cosmos"] as const;
+const MIRRORED = ["users", "progress", "activityDays", "competencies", "activities", "answers"] as const;
+const empty = fc.constant<Payload>({});
+
+/** Valid payloads by callable name. Admin operations get small limits: the fuzzer calls them thousands of times. */
+export const CONTRACTS: Record<string, fc.Arbitrary<Payload>> = {
+  saveProgress,
+  completeLecture: fc.record({ courseId, lectureId }),
+  getProgress: fc.record({ courseId }),
+  getCourseProgress: empty,
+  recordActivity,
+  getHeatmap: fc.record({ days: fc.integer({ min: 1, max: 366 }) }, { requiredKeys: [] }),
+  getStudentStats: empty,
+  submitAnswer,
+  getSyncStatus: empty,
+  flushNow: fc.record({ maxKeys: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] }),
+  replayDeadLetters: fc.record({ sink: fc.constantFrom(...SINKS), limit: fc.integer({ min: 1, max: 20 }) }, { requiredKeys: ["limit"] }),
+  reconcile: fc.record(
+    { collection: fc.constantFrom(...MIRRORED), sink: fc.constantFrom(...SINKS), repair: fc.boolean(), limit: fc.integer({ min: 1, max: 20 }) },
+    { requiredKeys: ["collection", "sink", "limit"] },
+  ),
+};
+
+/** For a callable without a contract here: small JSON objects (mutations do the rest). */
+export const genericPayload: fc.Arbitrary<Payload> = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<WireValue>, {
+  maxKeys: 4,
+});
+
+function dropUndefined<T extends object>(record: T): Payload {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Payload;
+}
