@@ -2,7 +2,9 @@
  * The local stack: Firestore stand-in, Redis behind an Upstash REST bridge, BigQuery, MongoDB and Cosmos stand-ins, an
  * Auth emulator stand-in, the built functions served as callables, Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
  */
+import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { resolve } from "node:path";
 import { startAuth, type LocalAuth } from "./auth.ts";
 import { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
@@ -12,6 +14,7 @@ import {
   applyParamDefaults,
   closeFunctionClients,
   declaredParamNames,
+  FUNCTIONS_DIR,
   loadFunctions,
   type FunctionExport,
   type LoadedFunctions,
@@ -45,6 +48,11 @@ export interface StackOptions {
   cosmosPort?: number;
   authPort?: number;
   redisBackend?: "auto" | "redis-server" | "in-process";
+  /**
+   * The project's firestore.indexes.json, whose exemptions the Firestore stand-in honours when it counts a
+   * document's index entries. @default the file beside the functions codebase, when there is one
+   */
+  firestoreIndexes?: string;
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
   scheduleIntervalMs?: number;
@@ -99,7 +107,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const projectId = options.projectId ?? DEMO_PROJECT_ID;
   const log = options.log ?? ((line: string) => console.error(line));
   const externalFirestore = process.env["FIRESTORE_EMULATOR_HOST"];
-  const firestore = externalFirestore ? undefined : await startFirestore({ port: options.firestorePort ?? 0, projectId });
+  const indexes = options.firestoreIndexes ?? resolve(FUNCTIONS_DIR, "..", "firestore.indexes.json");
+  const firestore = externalFirestore
+    ? undefined
+    : await startFirestore({ port: options.firestorePort ?? 0, projectId, ...(existsSync(indexes) ? { indexes } : {}) });
   const redis = await (options.redis?.() ?? startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" }));
   const bigquery = await startBigQuery({ port: options.bigqueryPort ?? 0, projectId });
   // A real MongoDB when MONGODB_URI names one (the test lane for the sink against a real server), else the stand-in.

@@ -8,10 +8,13 @@
  * classes and Listen (onSnapshot) — and replace the read/write RPCs by subclassing its service (service.ts) over
  * our own document store (store.ts), with one module per concern: apply-write.ts and transforms.ts (writes),
  * transactions.ts (locks), query.ts (queries), listen.ts (the package's Listen over our store), reserved.ts and
- * utf8.ts (requests Firestore refuses: reserved names, strings that are not UTF-8).
+ * utf8.ts (requests Firestore refuses: reserved names, strings that are not UTF-8), limits.ts (Firestore's limits on
+ * document size, index entries, depth and request size).
  */
+import { readFileSync } from "node:fs";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
+import { MAX_REQUEST_BYTES, type IndexConfig } from "./limits.ts";
 import { ListenState } from "./listen.ts";
 import { LocalFirestoreService } from "./service.ts";
 import { DocumentStore, type FirestoreCommit, type StoreStats } from "./store.ts";
@@ -41,13 +44,20 @@ export interface StartFirestoreOptions {
   port?: number;
   /** @default "demo-learnpulse" */
   projectId?: string;
+  /**
+   * The project's `firestore.indexes.json` (a path, or its content): its exemptions and composite indexes decide how
+   * many index entries a document takes against Firestore's 40,000 (limits.ts). Without it, every field is indexed.
+   */
+  indexes?: string | IndexConfig;
 }
 
 export async function startFirestore(options: StartFirestoreOptions = {}): Promise<LocalFirestore> {
   const projectId = options.projectId ?? "demo-learnpulse";
-  const store = new DocumentStore();
+  const indexes = typeof options.indexes === "string" ? (JSON.parse(readFileSync(options.indexes, "utf8")) as IndexConfig) : options.indexes;
+  const store = new DocumentStore(indexes);
   const transactions = new Transactions();
-  const server = new Server();
+  // gRPC's default of 4 MiB would refuse what Firestore takes: requests up to 10 MiB, refused past that by limits.ts.
+  const server = new Server({ "grpc.max_receive_message_length": MAX_REQUEST_BYTES + 1_048_576 });
   const service = new LocalFirestoreService(new ListenState(store), store, transactions);
   const { definition, implementation } = refusingInvalidUtf8(FirestoreServiceV1Impl.definition, service);
   server.addService(definition, implementation);

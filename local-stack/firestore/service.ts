@@ -28,6 +28,7 @@ import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/F
 import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { aggregate } from "./aggregate.ts";
 import { FirestoreError } from "./apply-write.ts";
+import { checkRequestSize } from "./limits.ts";
 import { projectFields } from "./field-paths.ts";
 import { runQuery } from "./query.ts";
 import { checkCollectionId, checkResourcePath } from "./reserved.ts";
@@ -122,6 +123,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
   override Commit(call: ServerUnaryCall<CommitRequest, CommitResponse>, callback: sendUnaryData<CommitResponse>): void {
     const { transaction, writes } = call.request;
     unary(callback, () => {
+      checkRequestSize(call.request.serialize().length);
       const tx = transaction.length ? this.#txs.get(transaction) : undefined;
       try {
         if (tx) this.#txs.validate(tx, (name) => this.#store.get(name));
@@ -140,6 +142,11 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
 
   /** Non-atomic: each write commits on its own and reports its own status (BulkWriter). */
   override BatchWrite(call: ServerUnaryCall<BatchWriteRequest, BatchWriteResponse>, callback: sendUnaryData<BatchWriteResponse>): void {
+    try {
+      checkRequestSize(call.request.serialize().length);
+    } catch (error) {
+      return callback(toStatus(error), null);
+    }
     const results = call.request.writes.map((write) => {
       try {
         const [result] = this.#store.commit([write]).writeResults;

@@ -6,6 +6,7 @@
 import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/write.js";
 import { applyWrite, writeTarget, type StoredDoc } from "./apply-write.ts";
 import { isoToTimestamp, microsToIso, toProtoValue, type ProtoValueObject, type RestDocument, type RestValue } from "./values.ts";
+import { checkDocumentLimits, type IndexConfig } from "./limits.ts";
 
 export interface FirestoreWrite {
   /** Document path relative to the database root, e.g. "users/u1/progress/c1". */
@@ -43,6 +44,12 @@ export class DocumentStore {
   #collections = new Map<string, Map<string, StoredDoc>>();
   #listeners = new Set<(commit: FirestoreCommit) => void>();
   #lastMicros = 0;
+  readonly #indexes: IndexConfig;
+
+  /** `indexes`: the project's index configuration, for the index-entry limit (limits.ts). */
+  constructor(indexes: IndexConfig = {}) {
+    this.#indexes = indexes;
+  }
 
   get(name: string): StoredDoc | null {
     return this.#docs.get(name) ?? null;
@@ -83,6 +90,9 @@ export class DocumentStore {
       staged.set(name, outcome.doc);
       return { name, outcome };
     });
+
+    // Checked before anything is applied: a commit that Firestore refuses changes nothing.
+    for (const [name, staging] of staged) if (staging) checkDocumentLimits(name, staging.fields, this.#indexes);
 
     const changes: FirestoreWrite[] = [];
     for (const [name, staging] of staged) {

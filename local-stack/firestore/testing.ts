@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
-import { startFirestore, type LocalFirestore } from "./index.ts";
+import { startFirestore, type LocalFirestore, type StartFirestoreOptions } from "./index.ts";
 
 export interface TestFirestore {
   local: LocalFirestore;
@@ -10,9 +10,9 @@ export interface TestFirestore {
   stop(): Promise<void>;
 }
 
-export async function startTestFirestore(): Promise<TestFirestore> {
+export async function startTestFirestore(options: Pick<StartFirestoreOptions, "indexes"> = {}): Promise<TestFirestore> {
   const projectId = `demo-${randomUUID().slice(0, 8)}`;
-  const local = await startFirestore({ projectId });
+  const local = await startFirestore({ projectId, ...options });
   // firebase-admin reads the emulator address when the Firestore client is created; each test file is its own process.
   process.env["FIRESTORE_EMULATOR_HOST"] = local.host;
   const app = initializeApp({ projectId }, projectId);
