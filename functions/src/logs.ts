@@ -103,6 +103,16 @@ export function completionsSkipped(fields: {
   logger.warn("progress.completions_skipped", fields);
 }
 
+/** Buffered progress named lectures that are not in their course's catalogue: left out, never stored. Once per run. */
+export function lecturesDropped(fields: { trigger: string; count: number; lectures: { courseId: string; lectureId: string }[] }): void {
+  logger.warn("progress.lectures_dropped", fields);
+}
+
+/** A course has more lectures than the progress document's bound was worked out for (docs/architecture.md). */
+export function courseTooLarge(fields: { courseId: string; lectures: number; max: number }): void {
+  logger.error("progress.course_too_large", fields);
+}
+
 /** A sink could not take a change; it goes to the dead letters. */
 export function sinkFailed(fields: { sink: string; collection: string; eventId: string; error: unknown }): void {
   logger.warn("sync.sink_failed", { ...fields, error: errorMessage(fields.error) });

@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
-import { MAX_REQUEST_BYTES, type IndexConfig } from "./limits.ts";
+import { documentSize, indexEntries, MAX_REQUEST_BYTES, type IndexConfig } from "./limits.ts";
 import { ListenState } from "./listen.ts";
 import { LocalFirestoreService } from "./service.ts";
 import { DocumentStore, type FirestoreCommit, type StoreStats } from "./store.ts";
@@ -36,6 +36,8 @@ export interface LocalFirestore {
   resetStats(): void;
   /** Drops every document (tests, reseeding). */
   clear(): void;
+  /** A stored document's size and index entries as Firestore counts them against its limits (limits.ts). */
+  measure(relativePath: string): { bytes: number; indexEntries: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export async function startFirestore(options: StartFirestoreOptions = {}): Promi
     stats: () => ({ ...store.stats }),
     resetStats: () => Object.assign(store.stats, { writes: 0, commits: 0, reads: 0 }),
     clear: () => store.clear(),
+    measure: (relativePath) => {
+      const doc = store.get(`projects/${projectId}/databases/(default)/documents/${relativePath}`);
+      if (!doc) return undefined;
+      const segments = relativePath.split("/");
+      return { bytes: documentSize(relativePath, doc.fields), indexEntries: indexEntries(segments[segments.length - 2] ?? "", doc.fields, indexes) };
+    },
     stop: async () => {
       transactions.close();
       // Listen streams the package opens never end by themselves, so a graceful shutdown would wait on them.

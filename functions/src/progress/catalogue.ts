@@ -1,5 +1,6 @@
-/** Keeps `courses/{courseId}.totalLectures` equal to the number of lecture documents, and its Redis cache fresh. */
+/** The course catalogue as the progress code needs it: the lecture count (and its cache), and the lectures' ids. */
 import type { Firestore } from "firebase-admin/firestore";
+import * as logs from "../logs.js";
 import { courseKey } from "./layout.js";
 import { COURSE_CACHE_TTL_SECONDS, type ProgressReadCache } from "./read.js";
 import { coursePath } from "./store.js";
@@ -11,7 +12,20 @@ import { coursePath } from "./store.js";
 export async function refreshTotalLectures(db: Firestore, cache: Pick<ProgressReadCache, "set">, courseId: string): Promise<number> {
   const counted = await db.collection(`${coursePath(courseId)}/lectures`).count().get();
   const totalLectures = counted.data().count;
+  if (totalLectures > MAX_LECTURES_PER_COURSE) logs.courseTooLarge({ courseId, lectures: totalLectures, max: MAX_LECTURES_PER_COURSE });
   await db.doc(coursePath(courseId)).set({ totalLectures }, { merge: true });
   await cache.set(courseKey(courseId), String(totalLectures), { ex: COURSE_CACHE_TTL_SECONDS });
   return totalLectures;
+}
+
+/**
+ * The largest course LearnPulse supports, in lectures: the bound on a progress document (docs/architecture.md,
+ * "Bounded progress documents") holds up to this many. The catalogue is written by operators, not clients.
+ */
+export const MAX_LECTURES_PER_COURSE = 200;
+
+/** The ids of a course's lectures; empty when the course has none or does not exist. Reads one document per lecture. */
+export async function readCatalogue(db: Firestore, courseId: string): Promise<ReadonlySet<string>> {
+  const lectures = await db.collection(`${coursePath(courseId)}/lectures`).select().get();
+  return new Set(lectures.docs.map((lecture) => lecture.id));
 }

@@ -20,13 +20,21 @@ export interface CompleteLectureResult {
 export type CompletionOutcome = "completed" | "not_found";
 
 /**
- * Completes a lecture as completeLecture does, for the flush and the degraded ping: pings are buffered without
- * reading the catalogue (DESIGN.md principle 3), so a course or lecture that does not exist is found only here, and
- * retrying would find it missing again. Other failures (contention, an outage) are thrown, to be retried.
+ * Completes a lecture as completeLecture does, for the flush and the degraded ping, on the day of `atMs` (the ping
+ * that crossed the threshold, not the flush that found it) in the user's time zone. Pings are buffered without
+ * reading the catalogue (a ping costs one Redis command); the flush keeps only catalogued lectures, but a lecture
+ * removed since is found missing here, and retrying would find it missing again. Other failures (contention, an
+ * outage) are thrown, to be retried.
  */
-export async function completeIfCatalogued(kit: FirestoreKit, uid: string, courseId: string, lectureId: string): Promise<CompletionOutcome> {
+export async function completeIfCatalogued(
+  kit: FirestoreKit,
+  uid: string,
+  courseId: string,
+  lectureId: string,
+  atMs: number = Date.now(),
+): Promise<CompletionOutcome> {
   try {
-    await recordLectureCompletion(kit, uid, courseId, lectureId);
+    await recordLectureCompletion(kit, uid, courseId, lectureId, atMs);
     return "completed";
   } catch (error) {
     if (error instanceof NotFoundError) return "not_found";

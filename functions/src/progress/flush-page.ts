@@ -29,6 +29,8 @@ interface Completion {
   uid: string;
   courseId: string;
   lectureId: string;
+  /** The ping time of the lecture's newest buffered ping: the completion's day. */
+  atMs: number;
 }
 
 /** One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. */
@@ -37,7 +39,7 @@ export async function flushPage(
   keys: string[],
   window: number,
   drainable: boolean,
-): Promise<{ writes: number; failedKeys: number; skipped: Lecture[] }> {
+): Promise<{ writes: number; failedKeys: number; skipped: Lecture[]; dropped: Lecture[] }> {
   const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
   const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
   const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
@@ -45,8 +47,8 @@ export async function flushPage(
 
   const failed = new Set(written.failed.map((entry) => entry.key));
   const skipped: Lecture[] = [];
-  for (const { key, uid, courseId, lectureId } of written.completions) {
-    const outcome = await deps.complete(uid, courseId, lectureId).catch(() => void failed.add(key));
+  for (const { key, uid, courseId, lectureId, atMs } of written.completions) {
+    const outcome = await deps.complete(uid, courseId, lectureId, atMs).catch(() => void failed.add(key));
     if (outcome === "not_found") skipped.push({ courseId, lectureId });
   }
   if (drainable) {
@@ -60,7 +62,7 @@ export async function flushPage(
     if (done.length) pipeline.srem(dirtyKey(window), ...done);
     if (pipeline.length()) await pipeline.exec();
   }
-  return { writes: written.writes, failedKeys: failed.size, skipped };
+  return { writes: written.writes, failedKeys: failed.size, skipped, dropped: written.dropped };
 }
 
 /**
@@ -69,9 +71,13 @@ export async function flushPage(
  * re-read and retried in halves, which isolates the contended documents while the rest land. A single key that
  * still loses after PAGE_ATTEMPTS stays dirty for the next run, and the run goes on.
  */
-async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes: number; completions: Completion[]; failed: PageKey[] }> {
+async function writeKeys(
+  deps: FlushDeps,
+  entries: PageKey[],
+): Promise<{ writes: number; completions: Completion[]; dropped: Lecture[]; failed: PageKey[] }> {
   let writes = 0;
   const completions: Completion[] = [];
+  const dropped: Lecture[] = [];
   const failed: PageKey[] = [];
   let groups = entries.length ? [{ entries, attempt: 1 }] : [];
   while (groups.length) {
@@ -81,6 +87,7 @@ async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes:
         const result = await writeGroup(deps, group);
         writes += result.writes;
         completions.push(...result.completions);
+        dropped.push(...result.dropped);
       } catch (error) {
         // Anything but a lost race means Firestore itself is failing: halving would not help, so the group is
         // retried whole and then fails the run (its keys stay dirty).
@@ -95,21 +102,30 @@ async function writeKeys(deps: FlushDeps, entries: PageKey[]): Promise<{ writes:
     }
     groups = retries;
   }
-  return { writes, completions, failed };
+  return { writes, completions, dropped, failed };
 }
 
-async function writeGroup(deps: FlushDeps, group: PageKey[]): Promise<{ writes: number; completions: Completion[] }> {
-  const stored = await deps.store.read(group.map((entry) => entry.ids));
+async function writeGroup(deps: FlushDeps, group: PageKey[]): Promise<{ writes: number; completions: Completion[]; dropped: Lecture[] }> {
+  const courseIds = [...new Set(group.map((entry) => entry.ids.courseId))];
+  const [stored, catalogues] = await Promise.all([
+    deps.store.read(group.map((entry) => entry.ids)),
+    Promise.all(courseIds.map(async (courseId) => [courseId, await deps.catalogue(courseId)] as const)).then((entries) => new Map(entries)),
+  ]);
   const writes: ProgressWrite[] = [];
   const completions: Completion[] = [];
+  const dropped: Lecture[] = [];
   group.forEach(({ key, ids, hash }, index) => {
     const current = stored[index] as StoredProgress;
-    const merged = mergeBuffered(current.doc, decodeProgressHash(hash), deps.completionThreshold);
+    const buffered = decodeProgressHash(hash);
+    const merged = mergeBuffered(current.doc, buffered, deps.completionThreshold, catalogues.get(ids.courseId));
     if (merged.changed) writes.push({ ...ids, doc: merged.doc, version: current.version });
-    for (const lectureId of merged.newlyCompleted) completions.push({ key, ...ids, lectureId });
+    for (const lectureId of merged.newlyCompleted) {
+      completions.push({ key, ...ids, lectureId, atMs: buffered.lectures.get(lectureId)?.positionAtMs ?? Date.now() });
+    }
+    for (const lectureId of merged.dropped) dropped.push({ courseId: ids.courseId, lectureId });
   });
   if (writes.length) await deps.store.write(writes);
-  return { writes: writes.length, completions };
+  return { writes: writes.length, completions, dropped };
 }
 
 async function readHashes(cache: FlushCache, keys: string[]): Promise<Record<string, string>[]> {

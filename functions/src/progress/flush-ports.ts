@@ -48,10 +48,16 @@ export interface FlushDeps {
   windowMs: number;
   completionThreshold: number;
   /**
-   * Completes a lecture exactly as completeLecture does. "not_found" (no such course or lecture) is final: the
-   * progress is stored uncompleted and the key drained. A rejection is transient: the key stays dirty for the next run.
+   * Completes a lecture exactly as completeLecture does, on the day of `atMs` (the ping that crossed the threshold) in
+   * the user's time zone. "not_found" (the lecture left the catalogue since it was read) is final: the progress is
+   * stored uncompleted and the key drained. A rejection is transient: the key stays dirty for the next run.
    */
-  complete: (uid: string, courseId: string, lectureId: string) => Promise<CompletionOutcome>;
+  complete: (uid: string, courseId: string, lectureId: string, atMs: number) => Promise<CompletionOutcome>;
+  /**
+   * The ids of a course's lectures (empty when the course does not exist): the flush stores progress only for
+   * these. Called once per course and page; production memoizes it for the run.
+   */
+  catalogue: (courseId: string) => Promise<ReadonlySet<string>>;
   now?: () => number;
   /** How long after its end a window is left alone (default FLUSH_GRACE_MS). */
   graceMs?: number;

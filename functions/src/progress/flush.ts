@@ -26,6 +26,7 @@ interface Totals {
   writes: number;
   failedKeys: number;
   skipped: Lecture[];
+  dropped: Lecture[];
 }
 
 /** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
@@ -59,7 +60,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   });
   if (locked !== "OK") throw new FlushLockedError("Another flush is running");
   try {
-    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [] };
+    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [], dropped: [] };
     const remarkedKeys = await markRecordedKeys(deps);
     const windows = await dirtyWindows(deps.cache);
     for (const window of windows) {
@@ -69,6 +70,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
       if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;
     }
     if (totals.skipped.length) logSkipped(options.trigger ?? "schedule", totals.skipped);
+    if (totals.dropped.length) logDropped(options.trigger ?? "schedule", totals.dropped);
     const remaining = await remainingDirty(deps.cache);
     const oldest = remaining.oldestWindow === undefined ? 0 : (now() - windowStartMs(remaining.oldestWindow, deps.windowMs)) / 1000;
     return {
@@ -76,6 +78,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
       writes: totals.writes,
       failedKeys: totals.failedKeys,
       skippedCompletions: totals.skipped.length,
+      droppedLectures: totals.dropped.length,
       remarkedKeys,
       durationMs: now() - startedAt,
       remainingDirty: remaining.keys,
@@ -141,6 +144,7 @@ async function drainWindow(
         totals.writes += done.writes;
         totals.failedKeys += done.failedKeys;
         totals.skipped.push(...done.skipped);
+        totals.dropped.push(...done.dropped);
       },
       (error: unknown) => void (failure ??= { error }),
     );
@@ -156,6 +160,12 @@ async function drainWindow(
 function logSkipped(trigger: string, skipped: Lecture[]): void {
   const distinct = new Map(skipped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
   logs.completionsSkipped({ trigger, reason: "not_found", count: skipped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
+}
+
+/** One event per run, however many keys named lectures their course does not have (made up, or since removed). */
+function logDropped(trigger: string, dropped: Lecture[]): void {
+  const distinct = new Map(dropped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
+  logs.lecturesDropped({ trigger, count: dropped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
 }
 
 /** Every window that has a dirty set, ascending. SCAN also finds late marks into windows drained before. */

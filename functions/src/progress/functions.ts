@@ -18,7 +18,7 @@ import {
   SaveProgressRequest,
   type FlushRun,
 } from "../schemas/progress.js";
-import { refreshTotalLectures } from "./catalogue.js";
+import { readCatalogue, refreshTotalLectures } from "./catalogue.js";
 import { completeIfCatalogued, recordLectureCompletion } from "./complete.js";
 import { FlushLockedError, flushProgress, type FlushOptions } from "./flush.js";
 import type { FlushDeps } from "./flush-ports.js";
@@ -89,16 +89,26 @@ export async function runScheduledFlush(): Promise<void> {
   }
 }
 
-/** The flush's dependencies as production wires them. */
+/** The flush's dependencies as production wires them; one call per run, so the catalogues it reads last one run. */
 export async function flushDeps(): Promise<FlushDeps> {
   const kit = await firestoreKit();
+  const catalogues = new Map<string, Promise<ReadonlySet<string>>>();
   return {
     cache: upstashBulk(),
     store: firestoreFlushStore(kit),
     windowMs,
     completionThreshold: completionThreshold(),
-    complete: (uid, courseId, lectureId) =>
-      completeIfCatalogued(kit, uid, courseId, lectureId).catch((error: unknown) => {
+    catalogue: (courseId) => {
+      let catalogue = catalogues.get(courseId);
+      if (!catalogue) {
+        catalogue = readCatalogue(kit.db, courseId);
+        catalogues.set(courseId, catalogue);
+        catalogue.catch(() => catalogues.delete(courseId)); // a failed read is retried by the next page
+      }
+      return catalogue;
+    },
+    complete: (uid, courseId, lectureId, atMs) =>
+      completeIfCatalogued(kit, uid, courseId, lectureId, atMs).catch((error: unknown) => {
         logs.completionFailed({ courseId, lectureId, reason: error instanceof Error ? error.name : "unknown" });
         throw error;
       }),
@@ -120,7 +130,8 @@ export async function writeDirect(uid: string, courseId: string, buffered: Buffe
   const completed = await writeBufferedDirect(kit, uid, courseId, buffered, completionThreshold(), unmarkedWindow);
   const skipped: { courseId: string; lectureId: string }[] = [];
   for (const lectureId of completed) {
-    if ((await completeIfCatalogued(kit, uid, courseId, lectureId)) === "not_found") skipped.push({ courseId, lectureId });
+    const atMs = buffered.lectures.get(lectureId)?.positionAtMs ?? Date.now();
+    if ((await completeIfCatalogued(kit, uid, courseId, lectureId, atMs)) === "not_found") skipped.push({ courseId, lectureId });
   }
   if (skipped.length) logs.completionsSkipped({ trigger: "ping_degraded", reason: "not_found", count: skipped.length, lectures: skipped });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ProgressDoc } from "../schemas/progress.js";
 import { decodeProgressHash, pingFields } from "./layout.js";
 import { fromFlat, mergeBuffered, toFlat } from "./merge.js";
+import { MAX_STORED_SEGMENTS } from "./segments.js";
 
 const empty = ProgressDoc.parse({});
 const buffered = (...pings: Parameters<typeof pingFields>[]) =>
@@ -71,5 +72,30 @@ describe("mergeBuffered", () => {
   it("when segments are flattened for Firestore and read back, then they are the same ranges", () => {
     expect(fromFlat(toFlat([[0, 5], [9, 12]]))).toEqual([[0, 5], [9, 12]]);
     expect(fromFlat(undefined)).toEqual([]);
+  });
+
+  it("when a catalogue is given, then lectures it lacks are left out entirely and listed as dropped", () => {
+    const merged = mergeBuffered(
+      empty,
+      buffered(
+        [1, { lectureId: "l1", position: 10, duration: 100, playedSegments: [[0, 10]], atMs: 1 }],
+        [1, { lectureId: "made-up", position: 95, duration: 100, playedSegments: [[0, 95]], atMs: 2 }],
+      ),
+      0.9,
+      new Set(["l1"]),
+    );
+
+    expect(merged.dropped).toEqual(["made-up"]);
+    expect(merged.newlyCompleted).toEqual([]);
+    expect(Object.keys(merged.doc.watchTimes)).toEqual(["l1"]);
+    expect(Object.keys({ ...merged.doc.segments, ...merged.doc.durations, ...merged.doc.coverage, ...merged.doc.positionAt })).toEqual(["l1"]);
+    expect(merged.doc.lastWatchedLecture).toBeNull();
+  });
+
+  it("when stored and buffered segments add up past the cap, then the stored lecture keeps at most MAX_STORED_SEGMENTS", () => {
+    const many = Array.from({ length: 100 }, (_, i) => [i * 6, i * 6 + 1] as [number, number]);
+    const merged = mergeBuffered(empty, buffered([1, { lectureId: "l1", position: 1, duration: 600, playedSegments: many, atMs: 1 }]), 0.9);
+
+    expect(fromFlat(merged.doc.segments["l1"])).toHaveLength(MAX_STORED_SEGMENTS);
   });
 });

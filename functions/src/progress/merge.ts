@@ -5,29 +5,38 @@
 import { ownValue } from "../records.js";
 import type { ProgressDoc } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
-import { coverageOf, normalizeSegments, unionSegments, type Segment } from "./segments.js";
+import { capSegments, coverageOf, normalizeSegments, unionSegments, type Segment } from "./segments.js";
 
 export interface Merged {
   doc: ProgressDoc;
   /** Lectures whose coverage reached the threshold and that are not completed yet. */
   newlyCompleted: string[];
+  /** Buffered lectures left out because the catalogue does not have them. */
+  dropped: string[];
   changed: boolean;
 }
 
 /**
  * Positions: the newer ping wins (by ping time, so a late flush never puts an older position over a degraded
- * direct write). Segments: union with what is stored. Coverage: recomputed where the duration is known.
+ * direct write). Segments: union with what is stored, capped (capSegments). Coverage: recomputed where the duration
+ * is known. With `catalogue`, a lecture it does not hold is left out entirely: a client cannot grow the document
+ * with lectures it makes up (the bound is in docs/architecture.md).
  */
-export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, completionThreshold: number): Merged {
+export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, completionThreshold: number, catalogue?: ReadonlySet<string>): Merged {
   const doc = structuredClone(stored);
   const newlyCompleted: string[] = [];
+  const dropped: string[] = [];
   for (const [lectureId, lecture] of buffered.lectures) {
+    if (catalogue && !catalogue.has(lectureId)) {
+      dropped.push(lectureId);
+      continue;
+    }
     if (lecture.position !== undefined && lecture.positionAtMs !== undefined && lecture.positionAtMs > (ownValue(doc.positionAt, lectureId) ?? -Infinity)) {
       doc.watchTimes[lectureId] = lecture.position;
       doc.positionAt[lectureId] = lecture.positionAtMs;
     }
     if (lecture.duration !== undefined) doc.durations[lectureId] = lecture.duration;
-    const segments = unionSegments(fromFlat(ownValue(doc.segments, lectureId)), lecture.segments);
+    const segments = capSegments(unionSegments(fromFlat(ownValue(doc.segments, lectureId)), lecture.segments));
     if (segments.length) doc.segments[lectureId] = toFlat(segments);
     const duration = ownValue(doc.durations, lectureId);
     if (duration !== undefined) {
@@ -38,11 +47,12 @@ export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, c
       }
     }
   }
-  if (buffered.lastLecture && buffered.lastLecture.atMs > doc.lastWatchedAt) {
-    doc.lastWatchedLecture = buffered.lastLecture.lectureId;
-    doc.lastWatchedAt = buffered.lastLecture.atMs;
+  const last = buffered.lastLecture;
+  if (last && last.atMs > doc.lastWatchedAt && (!catalogue || catalogue.has(last.lectureId))) {
+    doc.lastWatchedLecture = last.lectureId;
+    doc.lastWatchedAt = last.atMs;
   }
-  return { doc, newlyCompleted, changed: JSON.stringify(doc) !== JSON.stringify(stored) };
+  return { doc, newlyCompleted, dropped, changed: JSON.stringify(doc) !== JSON.stringify(stored) };
 }
 
 /** Firestore cannot hold nested arrays: segments are stored flat, `[s0, e0, s1, e1, ...]`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { completionPercentage, coverageOf, normalizeSegments, unionSegments } from "./segments.js";
+import { capSegments, completionPercentage, coverageOf, MAX_STORED_SEGMENTS, normalizeSegments, unionSegments, type Segment } from "./segments.js";
 
 describe("played segments", () => {
   it("when ranges overlap, touch or arrive unsorted, then they merge into sorted disjoint ranges", () => {
@@ -33,5 +33,34 @@ describe("completionPercentage", () => {
   it("when the course has no lectures, then it is 0; when more are completed than exist, then it caps at 100", () => {
     expect(completionPercentage(2, 0)).toBe(0);
     expect(completionPercentage(6, 5)).toBe(100);
+  });
+});
+
+describe("stored segments are capped", () => {
+  /** n disjoint one-second segments spread over [0, duration], with gaps that differ. */
+  const spread = (n: number, duration: number): Segment[] =>
+    Array.from({ length: n }, (_, i) => [Math.floor((i * duration) / n), Math.floor((i * duration) / n) + 1] as const);
+
+  it("when a lecture holds more segments than the cap, then the closest are joined until the cap is met", () => {
+    expect(capSegments([[0, 1], [10, 11], [12, 13], [30, 31]], 3)).toEqual([[0, 1], [10, 13], [30, 31]]);
+    expect(capSegments(spread(100, 600))).toHaveLength(MAX_STORED_SEGMENTS);
+  });
+
+  it("when segments are capped, then every played second is still covered and each join adds at most duration / cap", () => {
+    const duration = 600;
+    for (const n of [21, 50, 100, 400]) {
+      const segments = spread(n, duration);
+      const capped = capSegments(segments);
+      const joins = n - capped.length;
+
+      expect(unionSegments(capped, segments)).toEqual(capped);
+      const overstated = (coverageOf(capped, duration) - coverageOf(segments, duration)) * duration;
+      expect(overstated).toBeLessThanOrEqual((joins * duration) / MAX_STORED_SEGMENTS);
+    }
+  });
+
+  it("when a lecture holds no more than the cap, then its segments are kept as they are", () => {
+    const segments = spread(MAX_STORED_SEGMENTS, 600);
+    expect(capSegments(segments)).toEqual(segments);
   });
 });

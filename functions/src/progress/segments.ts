@@ -33,3 +33,26 @@ export function completionPercentage(completed: number, totalLectures: number): 
   if (totalLectures <= 0) return 0;
   return Math.min(100, Math.round((completed / totalLectures) * 1000) / 10);
 }
+
+/**
+ * Segments a lecture keeps in its progress document. A player reports up to 100 per ping (MAX_SEGMENTS), and disjoint
+ * ones accumulate; past this count the two closest are joined, the gap between them counted as played. Each join
+ * overstates coverage by that gap, which is the smallest of at least this many gaps in [0, duration]: at most
+ * duration / MAX_STORED_SEGMENTS (5% of the lecture). An honest player rarely has more than a handful.
+ */
+export const MAX_STORED_SEGMENTS = 20;
+
+/** The segments, joined closest-first until at most `max` remain. */
+export function capSegments(segments: readonly Segment[], max = MAX_STORED_SEGMENTS): Segment[] {
+  const capped: [number, number][] = segments.map(([start, end]) => [start, end]);
+  while (capped.length > max) {
+    let closest = 1;
+    for (let i = 2; i < capped.length; i++) {
+      if ((capped[i] as Segment)[0] - (capped[i - 1] as Segment)[1] < (capped[closest] as Segment)[0] - (capped[closest - 1] as Segment)[1]) closest = i;
+    }
+    const [, end] = capped[closest] as Segment;
+    (capped[closest - 1] as [number, number])[1] = end;
+    capped.splice(closest, 1);
+  }
+  return capped;
+}

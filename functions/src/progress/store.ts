@@ -26,8 +26,9 @@ export function progressData(doc: ProgressDoc, sdk: FirestoreModule): Record<str
 /**
  * The degraded ping path: merges buffered progress into the stored document in one transaction
  * (so a concurrent flush or completion is never overwritten), and records the key as possibly unmarked in
- * `unmarkedWindow` in the same transaction, so that the ping is acknowledged only with both. Returns the lectures
- * that became complete.
+ * `unmarkedWindow` in the same transaction, so that the ping is acknowledged only with both. Like the flush, it
+ * stores only lectures the catalogue has (it reads their documents in the transaction). Returns the lectures that
+ * became complete.
  */
 export async function writeBufferedDirect(
   kit: FirestoreKit,
@@ -38,9 +39,13 @@ export async function writeBufferedDirect(
   unmarkedWindow?: number,
 ): Promise<string[]> {
   const ref = kit.db.doc(progressPath(uid, courseId));
+  const lectureIds = [...buffered.lectures.keys()];
+  const lectureRefs = lectureIds.map((lectureId) => kit.db.doc(`${coursePath(courseId)}/lectures/${lectureId}`));
   return kit.db.runTransaction(async (tx: Transaction) => {
-    const stored = parseProgressDoc((await tx.get(ref)).data());
-    const { doc, newlyCompleted, changed } = mergeBuffered(stored, buffered, completionThreshold);
+    const [progress, ...lectures] = await tx.getAll(ref, ...lectureRefs);
+    const stored = parseProgressDoc(progress?.data());
+    const catalogue = new Set(lectureIds.filter((_, index) => lectures[index]?.exists));
+    const { doc, newlyCompleted, changed } = mergeBuffered(stored, buffered, completionThreshold, catalogue);
     if (changed) tx.set(ref, progressData(doc, kit.sdk), { merge: true });
     if (unmarkedWindow !== undefined) {
       const entry: UnmarkedKey = { uid, courseId, window: unmarkedWindow };

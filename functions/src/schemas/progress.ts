@@ -59,6 +59,15 @@ export const ProgressDoc = z.object({
 });
 export type ProgressDoc = z.infer<typeof ProgressDoc>;
 
+/**
+ * The bound on a progress document, far inside Firestore's 1 MiB and 40,000 index entries: what it reaches with every
+ * field at its maximum (MAX_LECTURES_PER_COURSE lectures with 128-character ids, MAX_STORED_SEGMENTS segments each,
+ * all completed) is about 225 KB and 208 entries (the maps are exempt from indexing: firestore.indexes.json). The
+ * flush stores only catalogued lectures, so a client cannot push it further. Checked by bounded-document.integration.test.ts.
+ */
+export const MAX_PROGRESS_DOCUMENT_BYTES = 256 * 1024;
+export const MAX_PROGRESS_INDEX_ENTRIES = 5_000;
+
 export const GetProgressResponse = z.strictObject({
   courseId: Id,
   watchTimes: z.record(z.string(), z.number()),
@@ -91,6 +100,8 @@ export interface FlushRun extends FlushReport {
   failedKeys: number;
   /** Completions due that could not be made because the course or lecture does not exist. */
   skippedCompletions: number;
+  /** Buffered lectures left out because their course's catalogue does not hold them (never stored). */
+  droppedLectures: number;
   /** Keys a degraded ping recorded as possibly unmarked, marked dirty by this run. */
   remarkedKeys: number;
 }

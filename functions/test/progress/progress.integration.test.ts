@@ -138,6 +138,34 @@ describe("the flush", () => {
     expect(stored?.["watchTimes"]).toEqual({ [lectureId]: 12 });
   });
 
+  it("when coverage passes the threshold at 23:58 in the learner's time zone and the flush runs after midnight, then the completion counts for the earlier day", async () => {
+    const timeZone = "America/Los_Angeles";
+    const localTime = (ms: number) => new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
+    const localDate = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone }).format(ms);
+    // The latest 23:58 there that is at least an hour ago: its window has closed, and now is on a later local day.
+    let pingAtMs = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+    while (localTime(pingAtMs) !== "23:58") pingAtMs -= 60_000;
+    const { courseId, lectureIds } = await createCourse(2);
+    const uid = uniqueId("stu");
+    const lectureId = lectureIds[0] as string;
+    const db = await firestore();
+    await db.doc(`users/${uid}`).set({ timezone: timeZone });
+    await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => pingAtMs }, uid, {
+      courseId,
+      lectureId,
+      position: 95,
+      duration: 100,
+      playedSegments: [[0, 95]],
+    });
+
+    await flushWhenFree(await flushDeps());
+
+    const day = localDate(pingAtMs);
+    expect(localDate(Date.now())).not.toBe(day);
+    expect((await db.doc(`users/${uid}/activityDays/${day}`).get()).get("count")).toBe(1);
+    expect((await db.doc(`users/${uid}`).get()).data()).toMatchObject({ lastActiveDate: day, currentStreak: 1, totalCompletedLectures: 1 });
+  });
+
   it("when coverage passes the threshold, then the flush completes the lecture exactly as completeLecture would", async () => {
     const { courseId, lectureIds } = await createCourse(4);
     const uid = uniqueId("stu");

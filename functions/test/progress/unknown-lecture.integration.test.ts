@@ -1,6 +1,7 @@
 /**
- * Pings for a lecture that is not in the catalogue: saveProgress buffers them without reading Firestore (DESIGN.md
- * principle 3), so the flush is where a missing course or lecture shows, when it tries to complete one. On a stack of
+ * Pings for a lecture that is not in the catalogue: saveProgress buffers them without reading Firestore (a ping costs
+ * one Redis command), so the flush is where a made-up course or lecture shows: it reads the course's catalogue and
+ * leaves such lectures out, so that no client can grow a progress document with lectures it invents. On a stack of
  * this file's own, so that every flush report counts this file's keys alone.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -60,8 +61,8 @@ function eventsSince(from: number, message: string, courseIds: string[]): Record
 }
 
 describe("the flush and lectures that do not exist", () => {
-  it("when a ping passes the threshold of an unknown lecture and of a lecture of an unknown course, then the first flush stores both uncompleted, drains the keys and logs once, and the second flush does nothing for them", async () => {
-    const { courseId } = await createCourse(2);
+  it("when pings name an unknown lecture and a lecture of an unknown course, then the first flush stores neither, drains the keys and logs once, and the second flush does nothing for them", async () => {
+    const { courseId, lectureIds } = await createCourse(2);
     const unknownCourse = uniqueId("no-such-course");
     const uid = uniqueId("stu");
     const window = await pingInClosedWindow(uid, courseId, "no-such-lecture");
@@ -73,19 +74,16 @@ describe("the flush and lectures that do not exist", () => {
 
     const first = await scheduledFlush();
 
-    expect(first).toMatchObject({ keys: 2, writes: 2, failedKeys: 0, skippedCompletions: 2, remainingDirty: 0 });
+    expect(first).toMatchObject({ keys: 2, writes: 0, failedKeys: 0, droppedLectures: 2, skippedCompletions: 0, remainingDirty: 0 });
     const redis = stackRedis();
     for (const key of keys) expect(hashFromReply(await redis.hgetall(key))).toEqual({});
     expect(await redis.exists(dirtyKey(window))).toBe(0);
-    const stored = await docs();
-    expect(stored[0]?.data()).toMatchObject({ watchTimes: { "no-such-lecture": 95 }, coverage: { "no-such-lecture": 0.95 }, completedLectures: [], completionPercentage: 0 });
-    expect(stored[1]?.data()).toMatchObject({ watchTimes: { l1: 95 }, coverage: { l1: 0.95 }, completedLectures: [], completionPercentage: 0 });
+    expect((await docs()).map((doc) => doc.exists)).toEqual([false, false]);
     expect((await db.doc(`users/${uid}`).get()).exists).toBe(false); // no completion count, streak or heat-map day
-    const skipped = eventsSince(logStart, "progress.completions_skipped", [courseId, unknownCourse]);
-    expect(skipped).toEqual([
+    const dropped = eventsSince(logStart, "progress.lectures_dropped", [courseId, unknownCourse]);
+    expect(dropped).toEqual([
       expect.objectContaining({
         trigger: "schedule",
-        reason: "not_found",
         count: 2,
         lectures: expect.arrayContaining([{ courseId, lectureId: "no-such-lecture" }, { courseId: unknownCourse, lectureId: "l1" }]),
       }),
@@ -95,9 +93,24 @@ describe("the flush and lectures that do not exist", () => {
     const afterFirst = capturedLogLines(logFile).length;
     const second = await scheduledFlush();
 
-    expect(second).toMatchObject({ keys: 0, writes: 0, failedKeys: 0, skippedCompletions: 0, remainingDirty: 0 });
-    expect((await docs()).map((doc) => doc.updateTime?.toMillis())).toEqual(stored.map((doc) => doc.updateTime?.toMillis()));
-    expect(eventsSince(afterFirst, "progress.completions_skipped", [courseId, unknownCourse])).toEqual([]);
+    expect(second).toMatchObject({ keys: 0, writes: 0, failedKeys: 0, droppedLectures: 0, remainingDirty: 0 });
+    expect(eventsSince(afterFirst, "progress.lectures_dropped", [courseId, unknownCourse])).toEqual([]);
+    expect(lectureIds).toHaveLength(2);
+  });
+
+  it("when one key names a catalogued and a made-up lecture, then only the catalogued one is stored", async () => {
+    const { courseId, lectureIds } = await createCourse(2);
+    const lectureId = lectureIds[0] as string;
+    const uid = uniqueId("stu");
+    await pingInClosedWindow(uid, courseId, lectureId);
+    await pingInClosedWindow(uid, courseId, "made-up");
+
+    const report = await scheduledFlush();
+
+    expect(report).toMatchObject({ keys: 1, writes: 1, droppedLectures: 1 });
+    const stored = (await (await firestore()).doc(`users/${uid}/progress/${courseId}`).get()).data();
+    expect(Object.keys(stored?.["watchTimes"] as object)).toEqual([lectureId]);
+    expect(stored).toMatchObject({ completedLectures: [lectureId], lastWatchedLecture: lectureId });
   });
 
   it("when a completion fails transiently, then the key stays dirty with its fields and the next flush completes the lecture", async () => {
