@@ -23,6 +23,7 @@ import type {
   handleCompleteLecture,
   handleFlushNow,
   handleGetCourseProgress,
+  handleReplayQuarantine,
   handleSaveProgress,
 } from "../../functions/src/progress/functions.js";
 import type { GetHeatmapRequest, HeatmapResponse, RecordActivityRequest, RecordActivityResponse } from "../../functions/src/schemas/activity.js";
@@ -33,6 +34,7 @@ import type {
   GetCourseProgressRequest as GetCourseProgressSchema,
   GetProgressRequest,
   GetProgressResponse,
+  ReplayQuarantineRequest as ReplayQuarantineSchema,
   SaveProgressRequest,
 } from "../../functions/src/schemas/progress.js";
 import type {
@@ -77,6 +79,8 @@ export type GetCourseProgressResponse = Returned<typeof handleGetCourseProgress>
 export type GetStudentStatsResponse = Returned<typeof handleGetStudentStats>;
 export type FlushNowResponse = Returned<typeof handleFlushNow>;
 export type ReplayDeadLettersResponse = Returned<typeof handleReplayDeadLetters>;
+export type ReplayQuarantineRequest = ReturnType<typeof ReplayQuarantineSchema.parse>;
+export type ReplayQuarantineResponse = Returned<typeof handleReplayQuarantine>;
 
 /** Every callable of API.md: its request and response. */
 export interface LearnPulseCallables {
@@ -92,6 +96,7 @@ export interface LearnPulseCallables {
   flushNow: { request: FlushNowRequest; response: FlushNowResponse };
   replayDeadLetters: { request: ReplayDeadLettersRequest; response: ReplayDeadLettersResponse };
   reconcile: { request: ReconcileRequest; response: ReconcileResponse };
+  replayQuarantine: { request: ReplayQuarantineRequest; response: ReplayQuarantineResponse };
 }
 
 export type CallableName = keyof LearnPulseCallables;
@@ -111,6 +116,7 @@ export const CALLABLE_NAMES = [
   "flushNow",
   "replayDeadLetters",
   "reconcile",
+  "replayQuarantine",
 ] as const satisfies readonly CallableName[];
 
 // A compile-time check that CALLABLE_NAMES lists every callable: a missing name makes this `false`.

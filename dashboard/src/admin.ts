@@ -1,4 +1,4 @@
-/** The admin "Data sync" view: getSyncStatus every few seconds, and the flushNow / replayDeadLetters / reconcile buttons. */
+/** The admin "Data sync" view: getSyncStatus every few seconds, and the flushNow / replayQuarantine / replayDeadLetters / reconcile buttons. */
 import type { MirroredCollection, SyncStatusResponse } from "../../functions/src/schemas/sync.ts";
 import type { Session } from "./session.ts";
 import { ago, el, errorText, every } from "./ui.ts";
@@ -18,6 +18,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
   const flushButton = el("button", { type: "button", id: "flush-now", class: "primary" }, "Flush now");
   const replaySink = el("select", { id: "replay-sink", "aria-label": "Sink to replay" }, el("option", { value: "" }, "every sink"), ...SINKS.map((s) => el("option", { value: s }, s)));
   const replayButton = el("button", { type: "button", id: "replay-dead-letters" }, "Replay dead letters");
+  const quarantineButton = el("button", { type: "button", id: "replay-quarantine" }, "Replay quarantine");
   const reconcileCollection = el("select", { id: "reconcile-collection", "aria-label": "Collection" }, ...COLLECTIONS.map((c) => el("option", { value: c }, c)));
   const reconcileSink = el("select", { id: "reconcile-sink", "aria-label": "Sink" }, ...SINKS.map((s) => el("option", { value: s }, s)));
   const repair = el("input", { type: "checkbox", id: "reconcile-repair" });
@@ -33,7 +34,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
         "article",
         { class: "card" },
         el("h2", {}, "Actions"),
-        el("div", { class: "controls" }, flushButton),
+        el("div", { class: "controls" }, flushButton, quarantineButton),
         el("div", { class: "controls" }, replaySink, replayButton),
         el("div", { class: "controls" }, reconcileCollection, reconcileSink, el("label", {}, repair, " repair"), reconcileButton),
         actionLog,
@@ -60,6 +61,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
     writeBehind.replaceChildren(
       ...item("Dirty keys", s.writeBehind.dirtyKeys, "dirty-keys"),
       ...item("Write-behind lag", `${s.writeBehind.oldestDirtyAgeSeconds} s (oldest dirty key)`, "lag"),
+      ...item("Quarantined keys", s.writeBehind.quarantined, "quarantined"),
       ...item("Last flush", flush ? `${ago(flush.at)} by ${flush.trigger}` : "none yet", "last-flush"),
       ...item("Last flush wrote", flush ? `${flush.keys} keys, ${flush.writes} writes in ${flush.durationMs} ms, ${flush.remainingDirty} left dirty` : "–", "last-flush-detail"),
     );
@@ -107,6 +109,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
 
   const lp = () => session.client();
   flushButton.addEventListener("click", () => void action(flushButton, "flushNow", async () => (await lp()).flushNow()));
+  quarantineButton.addEventListener("click", () => void action(quarantineButton, "replayQuarantine", async () => (await lp()).replayQuarantine()));
   replayButton.addEventListener("click", () => {
     const sink = replaySink.value as (typeof SINKS)[number] | "";
     void action(replayButton, "replayDeadLetters", async () => (await lp()).replayDeadLetters(sink ? { sink } : {}));

@@ -8,6 +8,7 @@ export {
   flushProgressSchedule as flushProgress,
   getCourseProgress,
   getProgress,
+  replayQuarantineCallable as replayQuarantine,
   saveProgress,
 } from "./progress/functions.js";
 export {

@@ -113,6 +113,21 @@ export function courseTooLarge(fields: { courseId: string; lectures: number; max
   logger.error("progress.course_too_large", fields);
 }
 
+/** A key's write failed in several runs in a row: its buffered fields moved to the quarantine (replayQuarantine). */
+export function keyQuarantined(fields: { uid: string; courseId: string; failures: number; fields: number; error: unknown }): void {
+  logger.error("progress.key_quarantined", { ...fields, error: errorMessage(fields.error) });
+}
+
+/** Moving a key to the quarantine failed: it stays dirty with its fields, and the next run tries again. */
+export function quarantineFailed(fields: { uid: string; courseId: string; error: unknown }): void {
+  logger.error("progress.quarantine_failed", { ...fields, error: errorMessage(fields.error) });
+}
+
+/** A replayQuarantine run. */
+export function quarantineReplayed(fields: { replayed: number; restored: number; failed: number }): void {
+  logger.info("progress.quarantine_replayed", fields);
+}
+
 /** A sink could not take a change; it goes to the dead letters. */
 export function sinkFailed(fields: { sink: string; collection: string; eventId: string; error: unknown }): void {
   logger.warn("sync.sink_failed", { ...fields, error: errorMessage(fields.error) });

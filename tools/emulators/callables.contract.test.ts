@@ -42,6 +42,7 @@ const VALID_REQUESTS: Record<(typeof CALLABLE_NAMES)[number], Record<string, unk
   getSyncStatus: {},
   flushNow: { maxKeys: 1 },
   replayDeadLetters: { limit: 1 },
+  replayQuarantine: { limit: 1 },
   reconcile: { collection: "progress", sink: "mongo", limit: 1 },
 };
 
@@ -108,7 +109,7 @@ describe("every callable under the official Functions and Auth emulators", () =>
     expect(error.details).toEqual([expect.objectContaining({ path: "notAField" })]);
   });
 
-  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile"] as const)(
+  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine"] as const)(
     "when a student calls the admin callable %s, then permission-denied",
     async (name) => {
       const student = await clientFor(id("student"));
@@ -193,13 +194,15 @@ describe("the operations callables under the official emulators", () => {
     expect(status.writeBehind.lastFlush).toMatchObject({ trigger: "flushNow" });
   });
 
-  it("when an admin replays dead letters and reconciles, then each answers its counts", async () => {
+  it("when an admin replays dead letters and the quarantine and reconciles, then each answers its counts", async () => {
     const operator = await clientFor(id("admin"), { admin: true });
 
     const replayed = await operator.replayDeadLetters({ limit: 10 });
+    const quarantine = await operator.replayQuarantine({ limit: 10 });
     const reconciled = await operator.reconcile({ collection: "progress", sink: "mongo", limit: 10 });
 
     expect(replayed).toEqual({ replayed: expect.any(Number), succeeded: expect.any(Number), failed: expect.any(Number) });
+    expect(quarantine).toEqual({ replayed: 0, restored: 0, failed: 0 });
     expect(reconciled).toEqual(expect.objectContaining({ checked: expect.any(Number), missing: expect.any(Number), repaired: 0 }));
   });
 

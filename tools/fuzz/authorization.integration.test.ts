@@ -19,7 +19,7 @@ import { startOwnStack } from "../../functions/test/helpers/own-stack.js";
 import { callFunction, uniqueId, type CallAnswer } from "../../functions/test/helpers/stack.js";
 
 /** API.md "Operations (admin)". */
-const ADMIN_CALLABLES = ["flushNow", "getSyncStatus", "reconcile", "replayDeadLetters"];
+const ADMIN_CALLABLES = ["flushNow", "getSyncStatus", "reconcile", "replayDeadLetters", "replayQuarantine"];
 const COURSE = "demo-course";
 
 let stack: Stack;

@@ -153,6 +153,7 @@ export const CONTRACTS: Record<string, fc.Arbitrary<Payload>> = {
   getSyncStatus: empty,
   flushNow: fc.record({ maxKeys: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] }),
   replayDeadLetters: fc.record({ sink: fc.constantFrom(...SINKS), limit: fc.integer({ min: 1, max: 20 }) }, { requiredKeys: ["limit"] }),
+  replayQuarantine: fc.record({ limit: fc.integer({ min: 1, max: 20 }) }, { requiredKeys: [] }),
   reconcile: fc.record(
     { collection: fc.constantFrom(...MIRRORED), sink: fc.constantFrom(...SINKS), repair: fc.boolean(), limit: fc.integer({ min: 1, max: 20 }) },
     { requiredKeys: ["collection", "sink", "limit"] },

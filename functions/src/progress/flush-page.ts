@@ -4,6 +4,7 @@
  * marks (progress/flush.ts drives the pages).
  */
 import { hashFromReply } from "../adapters/upstash.js";
+import * as logs from "../logs.js";
 import { decodeProgressHash, dirtyKey, fieldsUpToWindow, parseProgressKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 import { StaleWriteError, type FlushCache, type FlushDeps, type ProgressWrite, type StoredProgress } from "./flush-ports.js";
@@ -11,7 +12,30 @@ import { StaleWriteError, type FlushCache, type FlushDeps, type ProgressWrite, t
 /** How often a single key is re-read and re-written when its write lost a precondition race or failed. */
 export const PAGE_ATTEMPTS = 3;
 
-/** A lecture named by a completion that could not be made (see FlushDeps.complete). */
+/** Runs in a row whose write of a key failed (for a reason of its own, not a lost race) before it is quarantined. */
+export const QUARANTINE_AFTER_RUNS = 3;
+
+/**
+ * The hash field that counts a key's failed runs: `{count}:{runId}`, so that a key in several dirty windows counts
+ * once per run. Not a window's field (it does not start with a window number): the decoder and the clean-up of a
+ * window pass it by; a successful write deletes it.
+ */
+export const FAILURE_FIELD = "failed";
+
+/**
+ * gRPC codes with which Firestore refuses one document (INVALID_ARGUMENT: too large, too many index entries;
+ * NOT_FOUND; OUT_OF_RANGE): isolated down to the key. Lost races (FAILED_PRECONDITION, ALREADY_EXISTS) are
+ * StaleWriteErrors. Any other status (UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, ...) or a socket error says
+ * Firestore itself is failing: retried whole, then the run fails (keys stay dirty); halving would not help.
+ */
+const KEY_CODES = new Set([3, 5, 11]);
+
+function isSystemic(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" || (typeof code === "number" && !KEY_CODES.has(code));
+}
+
+/** A lecture named by a completion that could not be made (see FlushDeps.complete), or left out of the catalogue. */
 export interface Lecture {
   courseId: string;
   lectureId: string;
@@ -24,6 +48,11 @@ interface PageKey {
   hash: Record<string, string>;
 }
 
+/** A key whose write still failed after PAGE_ATTEMPTS; `error` when for a reason of its own (not a lost race). */
+interface FailedKey extends PageKey {
+  error?: unknown;
+}
+
 interface Completion {
   key: string;
   uid: string;
@@ -33,52 +62,98 @@ interface Completion {
   atMs: number;
 }
 
-/** One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. */
-export async function flushPage(
-  deps: FlushDeps,
-  keys: string[],
-  window: number,
-  drainable: boolean,
-): Promise<{ writes: number; failedKeys: number; skipped: Lecture[]; dropped: Lecture[] }> {
+export interface PageOutcome {
+  writes: number;
+  failedKeys: number;
+  quarantinedKeys: number;
+  skipped: Lecture[];
+  dropped: Lecture[];
+}
+
+/**
+ * One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. A key that fails
+ * for a reason of its own never holds up the others; after QUARANTINE_AFTER_RUNS runs its fields move to the
+ * quarantine. Only a failure of Firestore itself, or every key of a page failing, fails the page (and the run).
+ */
+export async function flushPage(deps: FlushDeps, keys: string[], window: number, drainable: boolean, runId: string): Promise<PageOutcome> {
   const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
   const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
   const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
   const written = await writeKeys(deps, valid.map((entry, index) => ({ ...entry, hash: hashes[index] ?? {} })));
+  const ownFailures = written.failed.filter((entry) => entry.error !== undefined);
+  // Every key failing at once is Firestore (or a deploy), not the keys: quarantining them all would empty the buffer.
+  if (valid.length > 1 && ownFailures.length === valid.length) throw ownFailures[0]?.error;
 
   const failed = new Set(written.failed.map((entry) => entry.key));
+  const quarantined = await countFailures(deps, ownFailures, window, drainable, runId);
+  for (const key of quarantined) failed.delete(key);
   const skipped: Lecture[] = [];
   for (const { key, uid, courseId, lectureId, atMs } of written.completions) {
     const outcome = await deps.complete(uid, courseId, lectureId, atMs).catch(() => void failed.add(key));
     if (outcome === "not_found") skipped.push({ courseId, lectureId });
   }
   if (drainable) {
-    // Un-mark malformed keys too: nothing valid could ever be flushed from them.
+    // Un-mark malformed keys too: nothing valid could ever be flushed from them. A quarantined key's fields are in
+    // the quarantine now, so it is cleaned up like a written one; a written key forgets its failed runs.
     const done = parsed.filter((entry) => !failed.has(entry.key)).map((entry) => entry.key);
     const pipeline = deps.cache.pipeline();
     valid.forEach(({ key }, index) => {
-      const fields = fieldsUpToWindow(hashes[index] ?? {}, window);
+      const hash = hashes[index] ?? {};
+      const fields = [...fieldsUpToWindow(hash, window), ...(FAILURE_FIELD in hash ? [FAILURE_FIELD] : [])];
       if (!failed.has(key) && fields.length) pipeline.hdel(key, ...fields);
     });
     if (done.length) pipeline.srem(dirtyKey(window), ...done);
     if (pipeline.length()) await pipeline.exec();
   }
-  return { writes: written.writes, failedKeys: failed.size, skipped, dropped: written.dropped };
+  return { writes: written.writes, failedKeys: failed.size, quarantinedKeys: quarantined.size, skipped, dropped: written.dropped };
+}
+
+/**
+ * Counts a run's failure on each key that failed for a reason of its own (one HSET each), and quarantines those that
+ * have failed QUARANTINE_AFTER_RUNS runs in a row: their fields of this window and before go to the quarantine, to be
+ * cleaned up from the buffer like written ones. Answers the keys quarantined.
+ */
+async function countFailures(deps: FlushDeps, keys: FailedKey[], window: number, drainable: boolean, runId: string): Promise<Set<string>> {
+  const quarantined = new Set<string>();
+  if (!keys.length) return quarantined;
+  const pipeline = deps.cache.pipeline();
+  for (const { key, ids, hash, error } of keys) {
+    const [count = "0", lastRun] = (hash[FAILURE_FIELD] ?? "").split(":");
+    const failures = lastRun === runId ? Number(count) : Number(count) + 1;
+    if (drainable && failures >= QUARANTINE_AFTER_RUNS) {
+      const fields = Object.fromEntries(fieldsUpToWindow(hash, window).map((field) => [field, hash[field] as string]));
+      const reason = error instanceof Error ? error.message : String(error);
+      try {
+        await deps.store.quarantine({ ...ids, fields, error: reason.slice(0, 500), failures });
+        quarantined.add(key);
+        logs.keyQuarantined({ ...ids, failures, fields: Object.keys(fields).length, error });
+        continue;
+      } catch (quarantineError) {
+        // Not kept anywhere else: the key stays dirty with its fields, and the next run tries again.
+        logs.quarantineFailed({ ...ids, error: quarantineError });
+      }
+    }
+    pipeline.hset(key, { [FAILURE_FIELD]: `${failures}:${runId}` });
+  }
+  if (pipeline.length()) await pipeline.exec();
+  return quarantined;
 }
 
 /**
  * Writes the keys' merged progress. A batch is all-or-nothing, so one document that changed since the read (a
- * completion, a degraded ping: the update-time precondition) fails every write of it; a failed group is therefore
- * re-read and retried in halves, which isolates the contended documents while the rest land. A single key that
- * still loses after PAGE_ATTEMPTS stays dirty for the next run, and the run goes on.
+ * completion, a degraded ping: the update-time precondition) or that Firestore refuses (too large, say) fails every
+ * write of it; a failed group is therefore re-read and retried in halves, which isolates that document while the rest
+ * land. A single key that still fails after PAGE_ATTEMPTS stays dirty for the next run, and the run goes on. A
+ * failure of Firestore itself (isSystemic) is retried whole, then fails the page.
  */
 async function writeKeys(
   deps: FlushDeps,
   entries: PageKey[],
-): Promise<{ writes: number; completions: Completion[]; dropped: Lecture[]; failed: PageKey[] }> {
+): Promise<{ writes: number; completions: Completion[]; dropped: Lecture[]; failed: FailedKey[] }> {
   let writes = 0;
   const completions: Completion[] = [];
   const dropped: Lecture[] = [];
-  const failed: PageKey[] = [];
+  const failed: FailedKey[] = [];
   let groups = entries.length ? [{ entries, attempt: 1 }] : [];
   while (groups.length) {
     const retries: typeof groups = [];
@@ -89,15 +164,15 @@ async function writeKeys(
         completions.push(...result.completions);
         dropped.push(...result.dropped);
       } catch (error) {
-        // Anything but a lost race means Firestore itself is failing: halving would not help, so the group is
-        // retried whole and then fails the run (its keys stay dirty).
         const stale = error instanceof StaleWriteError;
-        if (stale && group.length > 1) {
+        if (!stale && isSystemic(error)) {
+          if (attempt < PAGE_ATTEMPTS) retries.push({ entries: group, attempt: attempt + 1 });
+          else throw error;
+        } else if (group.length > 1) {
           const half = Math.ceil(group.length / 2);
           retries.push({ entries: group.slice(0, half), attempt: 1 }, { entries: group.slice(half), attempt: 1 });
         } else if (attempt < PAGE_ATTEMPTS) retries.push({ entries: group, attempt: attempt + 1 });
-        else if (stale) failed.push(...group);
-        else throw error;
+        else failed.push(...group.map((entry) => (stale ? entry : { ...entry, error })));
       }
     }
     groups = retries;

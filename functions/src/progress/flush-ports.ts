@@ -28,6 +28,16 @@ export interface RecordedUnmarked {
   key: UnmarkedKey | undefined;
 }
 
+/** A key the flush gave up on (flush-page.ts, QUARANTINE_AFTER_RUNS): its buffered fields, kept for replayQuarantine. */
+export interface QuarantinedKey {
+  uid: string;
+  courseId: string;
+  /** The Redis hash fields moved out of the buffer, as they were. */
+  fields: Record<string, string>;
+  error: string;
+  failures: number;
+}
+
 /** A batch lost a race: a document it writes changed (or was created) since it was read. */
 export class StaleWriteError extends Error {}
 
@@ -40,6 +50,8 @@ export interface FlushStore {
   unmarked(limit: number): Promise<RecordedUnmarked[]>;
   /** Deletes those records (at most FLUSH_PAGE_SIZE), once their keys are marked. */
   forgetUnmarked(ids: string[]): Promise<void>;
+  /** Keeps a key's buffered fields in `_sync/writeBehind/quarantine` (merged into what is kept there already). */
+  quarantine(key: QuarantinedKey): Promise<void>;
 }
 
 export interface FlushDeps {

@@ -25,6 +25,7 @@ interface Totals {
   keys: number;
   writes: number;
   failedKeys: number;
+  quarantinedKeys: number;
   skipped: Lecture[];
   dropped: Lecture[];
 }
@@ -60,13 +61,13 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
   });
   if (locked !== "OK") throw new FlushLockedError("Another flush is running");
   try {
-    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, skipped: [], dropped: [] };
+    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, quarantinedKeys: 0, skipped: [], dropped: [] };
     const remarkedKeys = await markRecordedKeys(deps);
     const windows = await dirtyWindows(deps.cache);
     for (const window of windows) {
       const drainable = isDrainable(window, now(), deps.windowMs, deps.graceMs ?? FLUSH_GRACE_MS);
       if (!drainable && !options.includeOpen) continue;
-      await drainWindow(deps, window, drainable, options, totals, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
+      await drainWindow(deps, window, drainable, options, totals, token, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
       if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;
     }
     if (totals.skipped.length) logSkipped(options.trigger ?? "schedule", totals.skipped);
@@ -77,6 +78,7 @@ export async function flushProgress(deps: FlushDeps, options: FlushOptions = {})
       keys: totals.keys,
       writes: totals.writes,
       failedKeys: totals.failedKeys,
+      quarantinedKeys: totals.quarantinedKeys,
       skippedCompletions: totals.skipped.length,
       droppedLectures: totals.dropped.length,
       remarkedKeys,
@@ -123,6 +125,7 @@ async function drainWindow(
   drainable: boolean,
   options: FlushOptions,
   totals: Totals,
+  runId: string,
   outOfTime: () => boolean,
 ): Promise<void> {
   const setKey = dirtyKey(window);
@@ -139,10 +142,11 @@ async function drainWindow(
     if (!keys.length) continue;
     // Counted when started, so that maxKeys holds with pages in flight.
     totals.keys += keys.length;
-    const page = flushPage(deps, keys, window, drainable).then(
+    const page = flushPage(deps, keys, window, drainable, runId).then(
       (done) => {
         totals.writes += done.writes;
         totals.failedKeys += done.failedKeys;
+        totals.quarantinedKeys += done.quarantinedKeys;
         totals.skipped.push(...done.skipped);
         totals.dropped.push(...done.dropped);
       },

@@ -15,6 +15,7 @@ import {
   FlushNowRequest,
   GetCourseProgressRequest,
   GetProgressRequest,
+  ReplayQuarantineRequest,
   SaveProgressRequest,
   type FlushRun,
 } from "../schemas/progress.js";
@@ -25,6 +26,7 @@ import type { FlushDeps } from "./flush-ports.js";
 import { firestoreFlushStore } from "./flush-store.js";
 import type { BufferedProgress } from "./layout.js";
 import { recordPing, type PingCache } from "./ping.js";
+import { replayQuarantine } from "./quarantine.js";
 import { readCourseProgress, readProgress } from "./read.js";
 import { writeBufferedDirect } from "./store.js";
 import { windowMsOfSchedule } from "./window.js";
@@ -76,6 +78,20 @@ export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowReque
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+});
+
+/** Quarantined keys replayed per call unless the request says otherwise (API: 1..1,000). */
+const REPLAY_QUARANTINE_LIMIT = 100;
+
+export const handleReplayQuarantine = callable({ name: "replayQuarantine", schema: ReplayQuarantineRequest, admin: true }, async (input) => {
+  const kit = await firestoreKit();
+  const result = await replayQuarantine(kit, {
+    limit: input.limit ?? REPLAY_QUARANTINE_LIMIT,
+    completionThreshold: completionThreshold(),
+    complete: (uid, courseId, lectureId, atMs) => completeIfCatalogued(kit, uid, courseId, lectureId, atMs),
+  });
+  logs.quarantineReplayed(result);
+  return result;
 });
 
 export async function runScheduledFlush(): Promise<void> {
@@ -140,6 +156,7 @@ export const saveProgress = onCallable(redisCallableOptions, handleSaveProgress)
 export const completeLecture = onCallable(callableOptions, handleCompleteLecture);
 export const getProgress = onCallable(redisCallableOptions, handleGetProgress);
 export const getCourseProgress = onCallable(callableOptions, handleGetCourseProgress);
+export const replayQuarantineCallable = onCallable({ ...adminCallableOptions, timeoutSeconds: 300 }, handleReplayQuarantine);
 export const flushNow = onCallable({ ...adminCallableOptions, secrets: REDIS_SECRETS, timeoutSeconds: 300 }, handleFlushNow);
 
 export const flushProgressSchedule = onSchedule(

@@ -13,6 +13,9 @@ export const coursePath = (courseId: string) => `courses/${courseId}`;
  */
 export const UNMARKED_COLLECTION = "_sync/writeBehind/unmarked";
 export const unmarkedPath = (window: number, uid: string, courseId: string) => `${UNMARKED_COLLECTION}/${window}:${uid}:${courseId}`;
+/** Keys the flush gave up on, with their buffered fields (flush-page.ts, replayQuarantine). */
+export const QUARANTINE_COLLECTION = "_sync/writeBehind/quarantine";
+export const quarantinePath = (uid: string, courseId: string) => `${QUARANTINE_COLLECTION}/${uid}:${courseId}`;
 
 export function parseProgressDoc(data: unknown): ProgressDoc {
   return ProgressDoc.parse(data ?? {});

@@ -26,6 +26,8 @@ export const SyncStatusResponse = z.strictObject({
   writeBehind: z.strictObject({
     dirtyKeys: z.number(),
     oldestDirtyAgeSeconds: z.number(),
+    /** Keys the flush gave up on, waiting in the quarantine for replayQuarantine. */
+    quarantined: z.number(),
     lastFlush: z
       .strictObject({ at: z.string().nullable(), trigger: z.string(), keys: z.number(), writes: z.number(), durationMs: z.number(), remainingDirty: z.number() })
       .nullable(),

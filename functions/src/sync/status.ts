@@ -1,11 +1,13 @@
 /**
- * The sync status (API.md getSyncStatus), in O(1): two `_sync` documents, one count of dead letters per sink, and
+ * The sync status (API.md getSyncStatus), in O(1): two `_sync` documents, one count of dead letters per sink and one
+ * of quarantined keys, and
  * one Redis pipeline of SCARDs over the recent flush windows — never a scan of user data.
  */
 import type { Redis } from "@upstash/redis";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import type { MigrationPhase } from "../config.js";
 import { dirtyKey } from "../progress/layout.js";
+import { QUARANTINE_COLLECTION } from "../progress/store.js";
 import { windowOf, windowStartMs } from "../progress/window.js";
 import type { SyncStatusResponse } from "../schemas/sync.js";
 import { DEAD_LETTERS } from "./dead-letters.js";
@@ -28,10 +30,11 @@ const iso = (value: unknown) => ((value as TimestampLike)?.toDate ? (value as { 
 
 export async function readSyncStatus(kit: FirestoreKit, cache: Pick<Redis, "pipeline">, options: StatusOptions): Promise<SyncStatusResponse> {
   const nowMs = options.nowMs ?? Date.now();
-  const [[writeBehind, sinks], deadLetters, dirty] = await Promise.all([
+  const [[writeBehind, sinks], deadLetters, dirty, quarantined] = await Promise.all([
     kit.db.getAll(kit.db.doc(WRITE_BEHIND_STATUS), kit.db.doc(SINKS_STATUS)),
     Promise.all(SINK_NAMES.map(async (sink) => (await kit.db.collection(DEAD_LETTERS).where("sink", "==", sink).count().get()).data().count)),
     recentDirty(cache, nowMs, options.windowMs),
+    kit.db.collection(QUARANTINE_COLLECTION).count().get().then((counted) => counted.data().count),
   ]);
   const lastFlush = writeBehind?.get("lastFlush") as Record<string, unknown> | undefined;
   // Redis down: the last flush's remainder is the best figure there is.
@@ -55,6 +58,7 @@ export async function readSyncStatus(kit: FirestoreKit, cache: Pick<Redis, "pipe
     writeBehind: {
       dirtyKeys,
       oldestDirtyAgeSeconds,
+      quarantined,
       lastFlush: lastFlush
         ? {
             at: iso(lastFlush["at"]),

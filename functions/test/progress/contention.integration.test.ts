@@ -127,7 +127,8 @@ describe("the flush's pages in flight", () => {
         seen.most = Math.max(seen.most, ++open);
         try {
           await new Promise((resolve) => setTimeout(resolve, 50)); // Firestore's commit latency, so that pages can overlap
-          if (fail?.(seen.commits++)) throw new Error("Firestore is failing");
+          // As Firestore fails when it is out of reach: a gRPC status (UNAVAILABLE), not a bare Error.
+          if (fail?.(seen.commits++)) throw Object.assign(new Error("14 UNAVAILABLE: Firestore is failing"), { code: 14 });
           return await base.store.write(writes);
         } finally {
           open--;
