@@ -110,9 +110,6 @@ export const COSMOS_DATABASE = defineString("COSMOS_DATABASE", { description: "C
 /** The secrets of the functions that deliver to the sinks. */
 export const SINK_SECRETS = [MONGODB_URI, COSMOS_KEY];
 
-/** The params that name a network address: none may have a default (the manifest test checks it). */
-export const ADDRESS_PARAMS = [UPSTASH_REDIS_REST_URL, COSMOS_ENDPOINT];
-
 const reportedMissing = new Set<string>();
 
 /**

@@ -12,16 +12,18 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startBigQuery } from "@learnpulse/local-stack/bigquery/index.ts";
-import { startCosmos } from "@learnpulse/local-stack/cosmos/index.ts";
-import { startFirestore } from "@learnpulse/local-stack/firestore/index.ts";
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
-import { DEMO_PROJECT_ID } from "@learnpulse/local-stack";
-import { startMongo } from "@learnpulse/local-stack/mongo/index.ts";
-import { startRedis } from "@learnpulse/local-stack/redis/index.ts";
-import { seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
-import { unsignedCustomToken } from "@learnpulse/local-stack/tokens.ts";
+import {
+  DEMO_PROJECT_ID,
+  seedDemoCatalogue,
+  startBigQuery,
+  startCosmos,
+  startFirestore,
+  startMongo,
+  startRedis,
+  unsignedCustomToken,
+} from "@learnpulse/local-stack";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const functionsDir = join(root, "functions");

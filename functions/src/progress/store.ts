@@ -30,7 +30,7 @@ export function progressData(doc: ProgressDoc, sdk: FirestoreModule): Record<str
  * The degraded ping path: merges buffered progress into the stored document in one transaction
  * (so a concurrent flush or completion is never overwritten), and records the key as possibly unmarked in
  * `unmarkedWindow` in the same transaction, so that the ping is acknowledged only with both. Like the flush, it
- * stores only lectures the catalogue has (it reads their documents in the transaction). Returns the lectures that
+ * stores only lectures the catalogue has (it reads their documents first). Returns the lectures that
  * became complete.
  */
 export async function writeBufferedDirect(
@@ -42,12 +42,13 @@ export async function writeBufferedDirect(
   unmarkedWindow?: number,
 ): Promise<string[]> {
   const ref = kit.db.doc(progressPath(uid, courseId));
+  // Read outside the transaction: the catalogue is not what it guards, and lecture documents read inside it would be
+  // locked by every degraded ping of the course at once.
   const lectureIds = [...buffered.lectures.keys()];
-  const lectureRefs = lectureIds.map((lectureId) => kit.db.doc(`${coursePath(courseId)}/lectures/${lectureId}`));
+  const lectures = lectureIds.length ? await kit.db.getAll(...lectureIds.map((id) => kit.db.doc(`${coursePath(courseId)}/lectures/${id}`))) : [];
+  const catalogue = new Set(lectureIds.filter((_, index) => lectures[index]?.exists));
   return kit.db.runTransaction(async (tx: Transaction) => {
-    const [progress, ...lectures] = await tx.getAll(ref, ...lectureRefs);
-    const stored = parseProgressDoc(progress?.data());
-    const catalogue = new Set(lectureIds.filter((_, index) => lectures[index]?.exists));
+    const stored = parseProgressDoc((await tx.get(ref)).data());
     const { doc, newlyCompleted, changed } = mergeBuffered(stored, buffered, completionThreshold, catalogue);
     if (changed) tx.set(ref, progressData(doc, kit.sdk), { merge: true });
     if (unmarkedWindow !== undefined) {

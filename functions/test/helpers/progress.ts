@@ -1,5 +1,13 @@
-/** Arrangements shared by the progress tests: a course of their own, and flushes that wait their turn for the lock. */
+/**
+ * Arrangements shared by the progress tests: a course of their own, pings buffered in a window that has closed, and
+ * flushes that wait their turn for the lock.
+ */
 import { firestore } from "../../src/adapters/firestore.js";
+import { writeDirect } from "../../src/progress/functions.js";
+import { recordPing } from "../../src/progress/ping.js";
+import { windowOf } from "../../src/progress/window.js";
+import type { SaveProgressRequest } from "../../src/schemas/progress.js";
+import { stackRedis } from "./counting.js";
 import { FlushLockedError, flushProgress, type FlushOptions } from "../../src/progress/flush.js";
 import type { FlushDeps } from "../../src/progress/flush-ports.js";
 import type { FlushRun } from "../../src/schemas/progress.js";
@@ -15,6 +23,19 @@ export async function createCourse(lectures = 3): Promise<{ courseId: string; le
   lectureIds.forEach((id, i) => batch.set(db.doc(`courses/${courseId}/lectures/${id}`), { title: id, durationSec: 100, order: i }));
   await batch.commit();
   return { courseId, lectureIds };
+}
+
+/** The flush window of these tests (the product's default schedule, every 5 minutes). */
+export const FIVE_MIN = 300_000;
+
+/**
+ * Buffers `ping` for `uid` as saveProgress does, pinged `atMs` into a window that closed 10+ minutes ago (so any flush
+ * drains it); answers the window.
+ */
+export async function pingInClosedWindow(uid: string, ping: SaveProgressRequest, atMs = 1_000): Promise<number> {
+  const window = windowOf(Date.now(), FIVE_MIN) - 2;
+  await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + atMs }, uid, ping);
+  return window;
 }
 
 /** Flushes, waiting while another test's flush holds the lock (tests run in parallel against one Redis). */

@@ -18,10 +18,9 @@ import { recordPing } from "../../src/progress/ping.js";
 import { windowOf } from "../../src/progress/window.js";
 import { stackRedis } from "../helpers/counting.js";
 import { startOwnStack } from "../helpers/own-stack.js";
-import { createCourse, flushWhenFree } from "../helpers/progress.js";
+import { createCourse, FIVE_MIN, flushWhenFree } from "../helpers/progress.js";
 import { uniqueId } from "../helpers/stack.js";
 
-const FIVE_MIN = 300_000;
 const USERS = 20;
 
 let stack: Stack;

@@ -6,10 +6,9 @@ import { flushDeps, writeDirect } from "../../src/progress/functions.js";
 import { recordPing } from "../../src/progress/ping.js";
 import { windowOf } from "../../src/progress/window.js";
 import { countingRedis, stackRedis } from "../helpers/counting.js";
-import { createCourse, flushWhenFree } from "../helpers/progress.js";
+import { createCourse, FIVE_MIN, flushWhenFree } from "../helpers/progress.js";
 import { callFunction, triggersIdle, uniqueId } from "../helpers/stack.js";
 
-const FIVE_MIN = 300_000;
 
 describe("saveProgress and getProgress", () => {
   it("when a student pings, then getProgress shows the position and coverage before any flush", async () => {

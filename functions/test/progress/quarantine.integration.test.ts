@@ -11,17 +11,14 @@ import { hashFromReply } from "../../src/adapters/upstash.js";
 import { FAILURE_FIELD, QUARANTINE_AFTER_RUNS } from "../../src/progress/flush-page.js";
 import type { FlushDeps } from "../../src/progress/flush-ports.js";
 import { flushProgress } from "../../src/progress/flush.js";
-import { flushDeps, writeDirect } from "../../src/progress/functions.js";
+import { flushDeps } from "../../src/progress/functions.js";
 import { dirtyKey, progressKey } from "../../src/progress/layout.js";
-import { recordPing } from "../../src/progress/ping.js";
 import { progressPath, quarantinePath } from "../../src/progress/store.js";
-import { windowOf } from "../../src/progress/window.js";
 import { stackRedis } from "../helpers/counting.js";
 import { startOwnStack } from "../helpers/own-stack.js";
-import { createCourse } from "../helpers/progress.js";
+import { createCourse, pingInClosedWindow } from "../helpers/progress.js";
 import { callFunction, uniqueId } from "../helpers/stack.js";
 
-const FIVE_MIN = 300_000;
 const admin = { claims: { admin: true } };
 
 let stack: Stack;
@@ -33,12 +30,9 @@ afterAll(async () => {
 });
 beforeEach(() => stack.redis.flushAll());
 
-/** A ping of `position` in a window that closed 10+ minutes ago. */
-async function pingClosed(uid: string, courseId: string, lectureId: string, position: number): Promise<number> {
-  const window = windowOf(Date.now(), FIVE_MIN) - 2;
-  await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + position }, uid, { courseId, lectureId, position });
-  return window;
-}
+/** A ping of `position` in a closed window, pinged `position` ms into it: a later position is a later ping. */
+const pingClosed = (uid: string, courseId: string, lectureId: string, position: number) =>
+  pingInClosedWindow(uid, { courseId, lectureId, position }, position);
 
 /** The flush's deps with Firestore refusing every write of `uid`'s document, as it refuses a document too large. */
 function refusing(deps: FlushDeps, uid: string): FlushDeps {

@@ -9,16 +9,13 @@ import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
 import { dirtyKey, progressKey } from "../../src/progress/layout.js";
-import { flushDeps, writeDirect } from "../../src/progress/functions.js";
-import { recordPing } from "../../src/progress/ping.js";
-import { windowOf } from "../../src/progress/window.js";
+import { flushDeps } from "../../src/progress/functions.js";
 import { stackRedis } from "../helpers/counting.js";
 import { capturedLogLines } from "../helpers/log-capture.js";
 import { startOwnStack } from "../helpers/own-stack.js";
-import { createCourse, flushWhenFree } from "../helpers/progress.js";
+import { createCourse, flushWhenFree, pingInClosedWindow } from "../helpers/progress.js";
 import { uniqueId } from "../helpers/stack.js";
 
-const FIVE_MIN = 300_000;
 const logFile = inject("functionsLogFile");
 
 let stack: Stack;
@@ -31,18 +28,9 @@ afterAll(async () => {
 // Each test counts every key of a flush: none may be left over from another.
 beforeEach(() => stack.redis.flushAll());
 
-/** Pings `lectureId` in a window that closed 10+ minutes ago, 95 of its 100 s played (past the 0.9 threshold). */
-async function pingInClosedWindow(uid: string, courseId: string, lectureId: string): Promise<number> {
-  const window = windowOf(Date.now(), FIVE_MIN) - 2;
-  await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + 1_000 }, uid, {
-    courseId,
-    lectureId,
-    position: 95,
-    duration: 100,
-    playedSegments: [[0, 95]],
-  });
-  return window;
-}
+/** Pings `lectureId` in a closed window, 95 of its 100 s played (past the 0.9 threshold). */
+const pingPastThreshold = (uid: string, courseId: string, lectureId: string) =>
+  pingInClosedWindow(uid, { courseId, lectureId, position: 95, duration: 100, playedSegments: [[0, 95]] });
 
 /** Runs the scheduled flush as Cloud Scheduler would and answers its report (`_sync/writeBehind`). */
 async function scheduledFlush(): Promise<Record<string, unknown>> {
@@ -65,8 +53,8 @@ describe("the flush and lectures that do not exist", () => {
     const { courseId, lectureIds } = await createCourse(2);
     const unknownCourse = uniqueId("no-such-course");
     const uid = uniqueId("stu");
-    const window = await pingInClosedWindow(uid, courseId, "no-such-lecture");
-    await pingInClosedWindow(uid, unknownCourse, "l1");
+    const window = await pingPastThreshold(uid, courseId, "no-such-lecture");
+    await pingPastThreshold(uid, unknownCourse, "l1");
     const keys = [progressKey(uid, courseId), progressKey(uid, unknownCourse)];
     const db = await firestore();
     const docs = () => Promise.all([courseId, unknownCourse].map((id) => db.doc(`users/${uid}/progress/${id}`).get()));
@@ -102,8 +90,8 @@ describe("the flush and lectures that do not exist", () => {
     const { courseId, lectureIds } = await createCourse(2);
     const lectureId = lectureIds[0] as string;
     const uid = uniqueId("stu");
-    await pingInClosedWindow(uid, courseId, lectureId);
-    await pingInClosedWindow(uid, courseId, "made-up");
+    await pingPastThreshold(uid, courseId, lectureId);
+    await pingPastThreshold(uid, courseId, "made-up");
 
     const report = await scheduledFlush();
 
@@ -117,7 +105,7 @@ describe("the flush and lectures that do not exist", () => {
     const { courseId, lectureIds } = await createCourse(2);
     const lectureId = lectureIds[0] as string;
     const uid = uniqueId("stu");
-    const window = await pingInClosedWindow(uid, courseId, lectureId);
+    const window = await pingPastThreshold(uid, courseId, lectureId);
     const key = progressKey(uid, courseId);
     const deps = await flushDeps();
     const contention = Object.assign(new Error("10 ABORTED: too much contention on these documents"), { code: 10 });
