@@ -14,9 +14,19 @@ import { pathToFileURL } from "node:url";
 export const FUNCTIONS_DIR = resolve(process.env["LEARNPULSE_FUNCTIONS_DIR"] ?? resolve(import.meta.dirname, "../functions"));
 
 export interface Endpoint {
+  /** Where the function is deployed; entries may be params. */
+  region?: unknown[];
   callableTrigger?: object;
   eventTrigger?: { eventType: string; eventFilters?: Record<string, string>; eventFilterPathPatterns?: Record<string, string> };
   scheduleTrigger?: { schedule: string | object };
+  /**
+   * An `onTaskDispatched` function's queue. Each value is as the function declared it: a number, a param (an
+   * Expression), or firebase-functions' reset marker for an option left out (the deploy's default).
+   */
+  taskQueueTrigger?: {
+    retryConfig?: { [option in "maxAttempts" | "maxRetrySeconds" | "minBackoffSeconds" | "maxBackoffSeconds" | "maxDoublings"]?: unknown };
+    rateLimits?: { [option in "maxConcurrentDispatches" | "maxDispatchesPerSecond"]?: unknown };
+  };
 }
 
 // Each export of functions/lib is an HTTP handler (callables), a CloudEvent handler (triggers) or both; `run` is the raw handler.
@@ -26,18 +36,21 @@ export interface LoadedFunctions {
   callables: Map<string, FunctionExport>;
   triggers: Map<string, FunctionExport>;
   schedules: Map<string, FunctionExport>;
+  /** `onTaskDispatched` functions, each the target of the Cloud Tasks queue of its name. */
+  tasks: Map<string, FunctionExport>;
 }
 
 export async function loadFunctions(functionsDir = FUNCTIONS_DIR): Promise<LoadedFunctions> {
   const main = JSON.parse(readFileSync(join(functionsDir, "package.json"), "utf8")).main ?? "lib/index.js";
   const module = (await import(pathToFileURL(join(functionsDir, main)).href)) as Record<string, unknown>;
-  const loaded: LoadedFunctions = { callables: new Map(), triggers: new Map(), schedules: new Map() };
+  const loaded: LoadedFunctions = { callables: new Map(), triggers: new Map(), schedules: new Map(), tasks: new Map() };
   for (const [name, value] of Object.entries(module)) {
     const fn = value as FunctionExport;
     const endpoint = typeof value === "function" ? fn.__endpoint : undefined;
     if (endpoint?.callableTrigger) loaded.callables.set(name, fn);
     else if (endpoint?.eventTrigger) loaded.triggers.set(name, fn);
     else if (endpoint?.scheduleTrigger) loaded.schedules.set(name, fn);
+    else if (endpoint?.taskQueueTrigger) loaded.tasks.set(name, fn);
   }
   return loaded;
 }

@@ -1,6 +1,6 @@
 /**
  * The local stack: Firestore stand-in, Redis behind an Upstash REST bridge, BigQuery, MongoDB and Cosmos stand-ins, an
- * Auth emulator stand-in, the built functions served as callables, Firestore triggers and schedules — one library used by `npm start` and by the test suite's global setup.
+ * Auth emulator stand-in, the built functions served as callables, Firestore triggers, schedules and task queues — one library used by `npm start` and by the test suite's global setup.
  */
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -22,6 +22,7 @@ import {
 import { startMongo, type LocalMongo } from "./mongo/index.ts";
 import { startRedis, type LocalRedis } from "./redis/index.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
+import { startTasks, type LocalTasks } from "./tasks/index.ts";
 import { startTriggerBridge, type TriggerBridge } from "./triggers.ts";
 
 // The package's API beside startStack: each stand-in alone, the emulators' token formats, the demo catalogue.
@@ -31,6 +32,7 @@ export { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
 export { startFirestore, type LocalFirestore } from "./firestore/index.ts";
 export { startMongo, type LocalMongo } from "./mongo/index.ts";
 export { startRedis, type LocalRedis } from "./redis/index.ts";
+export { startTasks, type LocalTasks, type TaskQueueStats } from "./tasks/index.ts";
 export * from "./seed.ts";
 export * from "./tokens.ts";
 
@@ -47,6 +49,13 @@ export interface StackOptions {
   mongoPort?: number;
   cosmosPort?: number;
   authPort?: number;
+  /** The Cloud Tasks queues' port (CLOUD_TASKS_EMULATOR_HOST). */
+  tasksPort?: number;
+  /**
+   * Multiplies every task retry's backoff (and maxRetrySeconds), so tests see retries in milliseconds: 0.001 turns
+   * a 1 s backoff into 1 ms. @default 1
+   */
+  taskBackoffScale?: number;
   redisBackend?: "auto" | "redis-server" | "in-process";
   /**
    * The project's firestore.indexes.json, whose exemptions the Firestore stand-in honours when it counts a
@@ -57,7 +66,13 @@ export interface StackOptions {
   scheduleTimers?: boolean;
   scheduleIntervalMs?: number;
   /** Starts the Redis stand-in (default: startRedis in this process). */
-  redis?: () => Promise<LocalRedis>;
+  redis?: (shard: number) => Promise<LocalRedis>;
+  /**
+   * Upstash databases (shards) of the write-behind: one Redis and REST bridge each, named to the functions as
+   * UPSTASH_SHARDS, UPSTASH_REDIS_REST_URL(_n) and UPSTASH_REDIS_REST_TOKEN(_n). Only shard 0 listens on redisPort.
+   * @default UPSTASH_SHARDS from the environment, else 1
+   */
+  shards?: number;
   /** More callables to serve beside the product's (benchmarks' baselines); called once the functions are loaded. */
   extraCallables?: () => Promise<Map<string, FunctionExport>>;
   log?: (line: string) => void;
@@ -68,7 +83,10 @@ export interface Stack {
   region: string;
   /** The in-process Firestore stand-in; absent when FIRESTORE_EMULATOR_HOST named an external emulator. */
   firestore?: LocalFirestore;
+  /** Shard 0's Redis (the only one of a one-shard stack). */
   redis: LocalRedis;
+  /** Every shard's Redis, by shard number. */
+  redisShards: LocalRedis[];
   bigquery: LocalBigQuery;
   /** The MongoDB stand-in; absent when MONGODB_URI named a real server. */
   mongo?: LocalMongo;
@@ -78,6 +96,8 @@ export interface Stack {
   host: CallableHost;
   triggers: TriggerBridge;
   scheduler: Scheduler;
+  /** The Cloud Tasks queues of the `onTaskDispatched` functions. */
+  tasks: LocalTasks;
   functions: LoadedFunctions;
   /** What a client or a test process needs to reach this stack. */
   env: StackEnv;
@@ -95,6 +115,8 @@ export interface StackEnv {
   COSMOS_KEY: string;
   /** host:port of the Auth emulator (stand-in or official) that clients sign in through. */
   FIREBASE_AUTH_EMULATOR_HOST: string;
+  /** host:port of the task queues; firebase-admin's taskQueue().enqueue() posts there when it is set. */
+  CLOUD_TASKS_EMULATOR_HOST: string;
   LEARNPULSE_FUNCTIONS_URL: string;
   /** Control routes of the stack (stats, idle, schedules) for tests and tools. */
   LEARNPULSE_STACK_URL: string;
@@ -111,7 +133,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const firestore = externalFirestore
     ? undefined
     : await startFirestore({ port: options.firestorePort ?? 0, projectId, ...(existsSync(indexes) ? { indexes } : {}) });
-  const redis = await (options.redis?.() ?? startRedis({ port: options.redisPort ?? 0, backend: options.redisBackend ?? "auto" }));
+  const shardCount = Math.max(1, options.shards ?? (Number(process.env["UPSTASH_SHARDS"]) || 1));
+  const redisShards = await Promise.all(
+    Array.from({ length: shardCount }, (_, shard) =>
+      options.redis?.(shard) ?? startRedis({ port: shard === 0 ? (options.redisPort ?? 0) : 0, backend: options.redisBackend ?? "auto" }),
+    ),
+  );
+  const redis = redisShards[0] as LocalRedis;
+  const shardEnv = upstashEnv(redisShards);
   const bigquery = await startBigQuery({ port: options.bigqueryPort ?? 0, projectId });
   // A real MongoDB when MONGODB_URI names one (the test lane for the sink against a real server), else the stand-in.
   const externalMongo = process.env["MONGODB_URI"];
@@ -120,6 +149,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The official Auth emulator when one is running (firebase emulators:exec --only auth sets this), else the stand-in.
   const externalAuth = process.env["FIREBASE_AUTH_EMULATOR_HOST"];
   const auth = externalAuth ? undefined : await startAuth({ projectId, port: options.authPort ?? 0 });
+  const tasks = await startTasks({
+    projectId,
+    port: options.tasksPort ?? 0,
+    ...(options.taskBackoffScale ? { backoffScale: options.taskBackoffScale } : {}),
+    log,
+  });
 
   // Before the functions load: firebase-functions reads its debug mode once, at import.
   Object.assign(process.env, {
@@ -128,8 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     GOOGLE_CLOUD_PROJECT: projectId,
     FIREBASE_CONFIG: JSON.stringify({ projectId }),
     FIRESTORE_EMULATOR_HOST: externalFirestore ?? firestore?.host,
-    UPSTASH_REDIS_REST_URL: redis.restUrl,
-    UPSTASH_REDIS_REST_TOKEN: redis.token,
+    ...shardEnv,
     // A URL: @google-cloud/bigquery reads this variable itself and uses it as the base URL.
     BIGQUERY_EMULATOR_HOST: bigquery.apiEndpoint,
     MONGODB_URI: externalMongo ?? mongo?.uri,
@@ -137,6 +171,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COSMOS_KEY: cosmos.key,
     // firebase-admin's auth (createCustomToken, verifyIdToken) follows it too, as with the official emulator.
     FIREBASE_AUTH_EMULATOR_HOST: externalAuth ?? auth?.host,
+    // firebase-admin reads it when getFunctions() is first called, so it must be set before any function runs.
+    CLOUD_TASKS_EMULATOR_HOST: tasks.host,
     // Local clients carry no App Check token; production keeps the param's default (true).
     ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] ?? "false",
     // Nothing here runs on Google Cloud: stop google-auth probing the metadata server (and warning when it is absent).
@@ -144,6 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const functions = await loadFunctions();
   await applyParamDefaults();
+  tasks.serve(functions.tasks); // after the param defaults: queue settings may be params
 
   const triggers = firestore
     ? startTriggerBridge({ triggers: functions.triggers, firestore, projectId, log })
@@ -170,6 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     region: REGION,
     ...(firestore ? { firestore } : {}),
     redis,
+    redisShards,
     bigquery,
     ...(mongo ? { mongo } : {}),
     cosmos,
@@ -177,10 +215,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     host,
     triggers,
     scheduler,
+    tasks,
     functions,
     env: {
       GCLOUD_PROJECT: projectId,
       FIRESTORE_EMULATOR_HOST: process.env["FIRESTORE_EMULATOR_HOST"] as string,
+      ...shardEnv,
       UPSTASH_REDIS_REST_URL: redis.restUrl,
       UPSTASH_REDIS_REST_TOKEN: redis.token,
       BIGQUERY_EMULATOR_HOST: bigquery.apiEndpoint,
@@ -188,6 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       COSMOS_ENDPOINT: cosmos.endpoint,
       COSMOS_KEY: cosmos.key,
       FIREBASE_AUTH_EMULATOR_HOST: process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string,
+      CLOUD_TASKS_EMULATOR_HOST: tasks.host,
       ENFORCE_APP_CHECK: process.env["ENFORCE_APP_CHECK"] as string,
       LEARNPULSE_FUNCTIONS_URL: host.baseUrl,
       LEARNPULSE_STACK_URL: `http://127.0.0.1:${host.port}/__stack`,
@@ -195,11 +236,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stop() {
       await scheduler.stop();
+      await tasks.stop();
       await triggers.idle();
       triggers.stop();
       await host.stop();
       await closeFunctionClients();
-      await redis.stop();
+      await Promise.all(redisShards.map((shard) => shard.stop()));
       await Promise.all([bigquery.stop(), mongo?.stop(), cosmos.stop(), auth?.stop()]);
       await firestore?.stop();
     },
@@ -209,49 +251,83 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export interface StackStats {
   firestore: { writes: number; commits: number; reads: number } | null;
-  redis: { commands: number; byCommand: Record<string, number> };
+  /** Billed commands of every shard together, and of each shard. */
+  redis: { commands: number; byCommand: Record<string, number>; shards: { commands: number; byCommand: Record<string, number> }[] };
   bigquery: ReturnType<LocalBigQuery["stats"]>;
   mongo: ReturnType<LocalMongo["stats"]> | null;
   cosmos: ReturnType<LocalCosmos["stats"]>;
   triggers: { delivered: number; failed: number };
   callables: Record<string, number>;
   schedules: Record<string, { runs: number; failures: number }>;
+  tasks: ReturnType<LocalTasks["stats"]>;
 }
 
 export function stackStats(stack: Stack): StackStats {
   return {
     firestore: stack.firestore?.stats() ?? null,
-    redis: { commands: stack.redis.commands(), byCommand: stack.redis.commandCounts() },
+    redis: redisStats(stack.redisShards),
     bigquery: stack.bigquery.stats(),
     mongo: stack.mongo?.stats() ?? null,
     cosmos: stack.cosmos.stats(),
     triggers: stack.triggers.stats(),
     callables: stack.host.stats(),
     schedules: stack.scheduler.stats(),
+    tasks: stack.tasks.stats(),
   };
+}
+
+function redisStats(shards: LocalRedis[]): StackStats["redis"] {
+  const perShard = shards.map((shard) => ({ commands: shard.commands(), byCommand: shard.commandCounts() }));
+  const byCommand: Record<string, number> = {};
+  for (const shard of perShard) for (const [name, count] of Object.entries(shard.byCommand)) byCommand[name] = (byCommand[name] ?? 0) + count;
+  return { commands: perShard.reduce((sum, shard) => sum + shard.commands, 0), byCommand, shards: perShard };
+}
+
+/** The functions' env of each shard: shard 0 keeps the unsuffixed names, as functions/src/config.ts declares them. */
+function upstashEnv(shards: LocalRedis[]): Record<string, string> {
+  const env: Record<string, string> = { UPSTASH_SHARDS: String(shards.length) };
+  shards.forEach((shard, n) => {
+    const suffix = n === 0 ? "" : `_${n}`;
+    env[`UPSTASH_REDIS_REST_URL${suffix}`] = shard.restUrl;
+    env[`UPSTASH_REDIS_REST_TOKEN${suffix}`] = shard.token;
+  });
+  return env;
+}
+
+/** Waits until no task is queued or running and no trigger is in flight (a task's writes fire triggers). */
+export async function quiesce(stack: Pick<Stack, "tasks" | "triggers">): Promise<void> {
+  for (;;) {
+    await stack.tasks.idle();
+    await stack.triggers.idle();
+    const busy = Object.values(stack.tasks.stats()).some((queue) => queue.pending + queue.inFlight > 0);
+    if (!busy) return;
+  }
 }
 
 type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
 /**
- * `GET /__stack/stats`, `POST /__stack/idle` (waits for in-flight triggers), `POST /__stack/schedules/{name}`
- * (runs a schedule now), `POST /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}`
- * (mode: off, refuse, timeout, error; cosmos also throttle), `POST /__stack/params/{NAME}/{value}` (sets a declared
+ * `GET /__stack/stats`, `POST /__stack/idle` (waits until no task and no trigger is in flight), `POST /__stack/tasks/idle`
+ * (waits until every task queue is empty), `POST /__stack/schedules/{name}` (runs a schedule now), `POST
+ * /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}` (mode: off, refuse, timeout,
+ * error; cosmos also throttle; redis: every shard), `POST /__stack/params/{NAME}/{value}` (sets a declared
  * param, as redeploying with a new value would): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
   return (path) => {
     const stack = getStack();
     if (path === "stats") return async () => stackStats(stack);
-    if (path === "idle") return async () => (await stack.triggers.idle(), { idle: true });
+    if (path === "idle") return async () => (await quiesce(stack), { idle: true });
+    if (path === "tasks/idle") return async () => (await stack.tasks.idle(), { idle: true });
     if (path === "reset-stats")
       return async () => {
         stack.firestore?.resetStats();
-        stack.redis.resetCommands();
+        for (const shard of stack.redisShards) shard.resetCommands();
         stack.bigquery.resetStats();
         stack.mongo?.resetStats();
         stack.cosmos.resetStats();
         stack.host.resetStats();
+        stack.tasks.resetStats();
         return { reset: true };
       };
     const fault = /^faults\/(redis|bigquery|mongo|cosmos)\/(off|refuse|timeout|error|throttle)$/.exec(path);
@@ -261,7 +337,8 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
         const target = service === "mongo" ? stack.mongo : stack[service];
         if (!target) throw new Error(`${service} is not a stand-in here`);
         if (mode === "throttle" && service !== "cosmos") throw new Error("only cosmos throttles");
-        (target.fault as (mode: unknown) => void)(mode === "off" ? false : mode);
+        const targets = service === "redis" ? stack.redisShards : [target];
+        for (const each of targets) (each.fault as (mode: unknown) => void)(mode === "off" ? false : mode);
         return { service, mode };
       };
     }

@@ -1,6 +1,6 @@
 /**
  * Tokens in the Firebase Auth emulator's formats (JWTs with alg "none"), for local clients and tests: the ID tokens
- * it issues and the custom tokens it takes. Real Firebase rejects both; the local callable host accepts the ID
+ * it issues and the custom tokens it takes (and the OIDC token the task queues attach, in the same unsigned form). Real Firebase rejects both; the local callable host accepts the ID
  * tokens exactly as the Functions emulator does. No Node-only API here: the dashboard imports this in the browser.
  */
 export interface TokenClaims {
@@ -61,6 +61,25 @@ export function emulatorAppCheckToken(appId = "1:000000000000:web:learnpulse-loc
     sub: appId,
     iat: now,
     exp: now + 3600, // App Check's default token lifetime: one hour
+  });
+}
+
+/**
+ * The OIDC token Cloud Tasks puts in a task's Authorization header for its `oidcToken` (Google signs the real one,
+ * with the account's numeric id as `sub`; here `sub` is the email). firebase-functions' task handler decodes it into
+ * `request.auth` outside an emulator, and ignores it under FUNCTIONS_EMULATOR.
+ */
+export function unsignedOidcToken(serviceAccountEmail: string, audience: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return unsignedJwt({
+    iss: "https://accounts.google.com",
+    aud: audience,
+    azp: serviceAccountEmail,
+    sub: serviceAccountEmail,
+    email: serviceAccountEmail,
+    email_verified: true,
+    iat: now,
+    exp: now + 3600, // Google ID tokens live one hour
   });
 }
 

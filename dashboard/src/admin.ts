@@ -57,11 +57,13 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
     phase.textContent = s.migrationPhase;
     updated.textContent = `· refreshed ${new Date().toLocaleTimeString()}`;
     const flush = s.writeBehind.lastFlush;
+    const run = s.writeBehind.lastRun;
     const item = (label: string, value: string | number, id: string) => [el("dt", {}, label), el("dd", { id }, String(value))];
     writeBehind.replaceChildren(
-      ...item("Dirty keys", s.writeBehind.dirtyKeys, "dirty-keys"),
-      ...item("Write-behind lag", `${s.writeBehind.oldestDirtyAgeSeconds} s (oldest dirty key)`, "lag"),
+      ...item("Keys in Redis", s.writeBehind.dirtyKeys, "dirty-keys"),
+      ...item("Write-behind lag", `${s.writeBehind.oldestDirtyAgeSeconds} s (oldest unflushed window)`, "lag"),
       ...item("Quarantined keys", s.writeBehind.quarantined, "quarantined"),
+      ...item("Last scheduled run", run ? `${run.partsDone} of ${run.partsTotal} parts done: ${run.keys} keys, ${run.writes} writes, ${run.failedKeys} failed` : "none yet", "last-run"),
       ...item("Last flush", flush ? `${ago(flush.at)} by ${flush.trigger}` : "none yet", "last-flush"),
       ...item("Last flush wrote", flush ? `${flush.keys} keys, ${flush.writes} writes in ${flush.durationMs} ms, ${flush.remainingDirty} left dirty` : "–", "last-flush-detail"),
     );

@@ -9,18 +9,65 @@ import * as logs from "./logs.js";
 /** Region of every function. A constant, not a param: Firestore triggers must live in the database's region. */
 export const REGION = "us-central1";
 
+/** Upstash databases the write-behind can spread over (docs/operations.md "Resharding"). */
+export const MAX_UPSTASH_SHARDS = 16;
+
 /**
- * Upstash Redis REST endpoint, e.g. `https://eu1-xyz.upstash.io`. No default (nor for any param that names an
- * address): a deploy that took a default would ship a loopback address. Read through serviceAddress().
+ * Upstash shards declared at load: `max(UPSTASH_SHARDS, UPSTASH_SHARDS_PREVIOUS)` read from the environment, because a
+ * function's secrets are fixed when it loads (firebase deploy loads `functions/.env.<project>` before it analyses the
+ * code). Shard 0 keeps the unsuffixed names, so a one-shard deploy is configured as before.
  */
-export const UPSTASH_REDIS_REST_URL = defineString("UPSTASH_REDIS_REST_URL", {
-  description: "Upstash Redis REST URL (the write-behind buffer for progress pings).",
+const LOADED_SHARDS = Math.max(shardCountOf(process.env["UPSTASH_SHARDS"]), shardCountOf(process.env["UPSTASH_SHARDS_PREVIOUS"]));
+
+function shardCountOf(text: string | undefined): number {
+  const value = Number(text || 1);
+  return Number.isInteger(value) && value >= 1 ? Math.min(value, MAX_UPSTASH_SHARDS) : 1;
+}
+
+const shardSuffix = (shard: number) => (shard === 0 ? "" : `_${shard}`);
+
+/**
+ * Upstash Redis REST endpoint of each shard (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_URL_1`, ...), e.g.
+ * `https://eu1-xyz.upstash.io`. No default (nor for any param that names an address): a deploy that took a default
+ * would ship a loopback address. Read through serviceAddress().
+ */
+export const UPSTASH_URLS = Array.from({ length: LOADED_SHARDS }, (_, shard) =>
+  defineString(`UPSTASH_REDIS_REST_URL${shardSuffix(shard)}`, { description: `Upstash Redis REST URL of write-behind shard ${shard}.` }),
+);
+
+/** Upstash Redis REST token of each shard. Secrets: bound only to the functions that talk to Redis. */
+export const UPSTASH_TOKENS = Array.from({ length: LOADED_SHARDS }, (_, shard) =>
+  defineSecret(`UPSTASH_REDIS_REST_TOKEN${shardSuffix(shard)}`, { description: `Upstash Redis REST token (Bearer) of write-behind shard ${shard}.` }),
+);
+
+/**
+ * Upstash databases the write-behind uses; a user's shard is a stable hash of the uid (progress/layout.ts).
+ * @default 1
+ */
+export const UPSTASH_SHARDS = defineInt("UPSTASH_SHARDS", { description: "Number of Upstash databases (shards) of the write-behind.", default: 1 });
+
+/**
+ * The shard count before a reshard still in progress (0: none). While set, reads merge a user's old and new shard and
+ * the flush drains both layouts (docs/operations.md "Resharding").
+ * @default 0
+ */
+export const UPSTASH_SHARDS_PREVIOUS = defineInt("UPSTASH_SHARDS_PREVIOUS", {
+  description: "Shard count before a reshard in progress (0 when none).",
+  default: 0,
 });
 
-/** Upstash Redis REST token. A secret: bound only to the functions that talk to Redis. */
-export const UPSTASH_REDIS_REST_TOKEN = defineSecret("UPSTASH_REDIS_REST_TOKEN", {
-  description: "Upstash Redis REST token (Bearer).",
-});
+/** The shard layout in force: `previous` is 0 outside a reshard. Counts beyond the shards loaded are a deploy mistake. */
+export function shardCounts(): { current: number; previous: number } {
+  // 0 is what firebase-functions reads for an unset int param (a process that did not go through deploy): one shard.
+  const current = UPSTASH_SHARDS.value() || 1;
+  const previous = UPSTASH_SHARDS_PREVIOUS.value();
+  for (const [name, value] of [["UPSTASH_SHARDS", current], ["UPSTASH_SHARDS_PREVIOUS", previous]] as const) {
+    if (!Number.isInteger(value) || value < (name === "UPSTASH_SHARDS" ? 1 : 0) || value > LOADED_SHARDS) {
+      throw new UnavailableError(`${name}=${value} needs ${value} shard URLs and tokens; this deploy loaded ${LOADED_SHARDS}`);
+    }
+  }
+  return { current, previous: previous === current ? 0 : previous };
+}
 
 /**
  * When true, every callable refuses requests without a valid App Check token.
@@ -48,7 +95,7 @@ export function rateLimitMultiplier(): number {
 }
 
 /** The secrets each group of functions needs, so a function is bound only to what it uses. */
-export const REDIS_SECRETS = [UPSTASH_REDIS_REST_TOKEN];
+export const REDIS_SECRETS = UPSTASH_TOKENS;
 
 /**
  * Fraction of a lecture's duration that its played segments must cover for the lecture to be completed.
@@ -75,6 +122,14 @@ export function completionThreshold(): number {
  * @default "every 5 minutes"
  */
 export const FLUSH_SCHEDULE = process.env["FLUSH_SCHEDULE"]?.trim() || "every 5 minutes";
+
+/**
+ * Flush workers at once: the flush task queue's maxConcurrentDispatches (progress/flush-tasks.ts). Each writes up to
+ * two 500-document batches at a time; docs/architecture.md "Scale-out" sizes it against Firestore's 500/50/5 ramp and
+ * the shards' command rate.
+ * @default 4
+ */
+export const FLUSH_WORKERS = defineInt("FLUSH_WORKERS", { description: "Flush workers (Cloud Tasks dispatches) running at once.", default: 4 });
 
 /**
  * Firestore collections whose changes stream to the sinks (collection ids; each has a trigger).

@@ -5,6 +5,7 @@ export {
   completeLecture,
   countLectures,
   flushNow,
+  flushPartition,
   flushProgressSchedule as flushProgress,
   getCourseProgress,
   getProgress,

@@ -58,7 +58,12 @@ export function paramMissing(fields: { param: string }): void {
   logger.error("config.param_missing", fields);
 }
 
-/** Upstash failed or timed out: the ping was written straight to Firestore. */
+/** Upstash was too slow or over a limit: the ping was refused with `resource-exhausted` and the client retries it. */
+export function pingShed(fields: { courseId: string; reason: string }): void {
+  logger.warn("progress.ping_shed", fields);
+}
+
+/** Upstash could not be reached: the ping was written straight to Firestore. */
 export function pingDegraded(fields: { courseId: string; reason: string }): void {
   logger.warn("progress.ping_degraded", fields);
 }
@@ -67,7 +72,7 @@ export function pingDegraded(fields: { courseId: string; reason: string }): void
  * Work that cannot go without Upstash (a flush, the merged read) could not reach it: a callable answered
  * `unavailable`, a scheduled flush left the work to its next run. `cause` is the network error's code, if any.
  */
-export function redisUnreachable(fields: { during: "flushNow" | "schedule" | "getProgress"; error: unknown }): void {
+export function redisUnreachable(fields: { during: "flushNow" | "schedule" | "getProgress" | "flushTask"; error: unknown }): void {
   const { during, error } = fields;
   if (!(error instanceof Error)) return logger.warn("progress.redis_unreachable", { during, error: errorMessage(error) });
   // undici hides what failed (ECONNREFUSED, UND_ERR_SOCKET, ...) in the cause of its "fetch failed".
@@ -78,6 +83,21 @@ export function redisUnreachable(fields: { during: "flushNow" | "schedule" | "ge
 /** A flush run finished. */
 export function flushDone(fields: FlushRun & { trigger: string }): void {
   logger.info("progress.flush_done", fields);
+}
+
+/** The flush coordinator put a run's parts on the task queue (`existing`: already there from a repeated run). */
+export function flushEnqueued(fields: { runId: string; parts: number; enqueued: number; existing: number }): void {
+  logger.info("progress.flush_enqueued", fields);
+}
+
+/** A flush task whose payload is not a part: acknowledged without work (it can only be a bug or forged). */
+export function flushTaskRefused(fields: { issues: { path: string; message: string }[] }): void {
+  logger.error("progress.flush_task_refused", fields);
+}
+
+/** A flush worker finished its part. */
+export function flushPartDone(fields: Record<string, unknown> & { runId: string; shard: number; part: number }): void {
+  logger.info("progress.flush_part_done", fields);
 }
 
 /** A scheduled flush found another flush running and left the work to it. */

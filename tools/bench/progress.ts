@@ -26,6 +26,7 @@ import { startRedisInChild, type ChildRedis } from "@learnpulse/local-stack/redi
 import { emulatorIdToken } from "@learnpulse/local-stack/tokens.ts";
 import { pinHelper, pinHost, unpinHost } from "./cpus.ts";
 import { median, progress, quantile, round } from "./stats.ts";
+import { inParallel } from "../shared/parallel.ts";
 
 // stdout carries only the result: firebase-functions logs every request through console (captured when it loads).
 console.log = console.info = console.debug = console.warn = (...args: unknown[]) => console.error(...args);
@@ -50,10 +51,10 @@ const redisCounts = async () => (await childRedis?.refresh(), stack.redis.comman
 // Product modules load after the stack has set the environment they read.
 const { recordPing } = await import("../../functions/lib/progress/ping.js");
 const { flushDeps, writeDirect } = await import("../../functions/lib/progress/functions.js");
-const { flushProgress } = await import("../../functions/lib/progress/flush.js");
+const { flushAll } = await import("../../functions/lib/progress/flush.js");
 const { upstash, hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
 const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
-const { dirtyKey, pingFields, progressKey, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
+const { bufferKey, pingFields, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
 const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
 const { ProgressDoc } = await import("../../functions/lib/schemas/progress.js");
 const { windowOf } = await import("../../functions/lib/progress/window.js");
@@ -62,14 +63,6 @@ const redis = upstash();
 const { db } = await firestoreKit();
 await db.doc("courses/bench-course").set({ title: "bench", totalLectures: 1 });
 await db.doc("courses/bench-course/lectures/bench-lecture").set({ title: "bench", durationSec: 3600 });
-
-/** Runs tasks with at most `limit` in flight. */
-async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++] as T);
-  }));
-}
 
 const firestoreOps = (s: Stack) => {
   const stats = s.firestore?.stats() ?? { reads: 0, writes: 0 };
@@ -145,12 +138,12 @@ async function firestoreWritesPerPing(): Promise<Record<string, number>> {
     // The schedule: a flush once each window has closed and its grace has passed (simulated clock).
     const closed = windowOf(t - 15_000, WINDOW_MS) - 1;
     if (closed > lastFlushedWindow) {
-      await flushProgress({ ...deps, now: () => t });
+      await flushAll({ ...deps, now: () => t }, [0]);
       lastFlushedWindow = closed;
       flushes++;
     }
   }
-  await flushProgress({ ...deps, now: () => base + 2 * sessionMs });
+  await flushAll({ ...deps, now: () => base + 2 * sessionMs }, [0]);
   flushes++;
   const writes = (stack.firestore?.stats().writes ?? 0) - writesBefore;
   return { pingsWithFlushes: pings, flushes, firestoreWrites: writes, firestoreWritesPerPing: round(writes / pings, 4) };
@@ -239,15 +232,18 @@ async function throughput(): Promise<Record<string, number>> {
   }
 }
 
-async function seedDirtyKeys(prefix: string, keys: number, window: number): Promise<void> {
+/** The naive flush's set of keys to flush (the seed's SMEMBERS design); the product's flush finds keys by SCAN. */
+const NAIVE_DIRTY_SET = "bench:dirty";
+
+async function seedBufferedKeys(prefix: string, keys: number, window: number, naive: boolean): Promise<void> {
   for (let start = 0; start < keys; start += 1_000) {
     const pipeline = redis.pipeline();
     for (let k = start; k < Math.min(keys, start + 1_000); k++) {
-      const key = progressKey(`${prefix}-${k}`, "bench-course");
+      const key = bufferKey(`${prefix}-${k}`, "bench-course");
       for (const i of [1, 2, 3]) {
         pipeline.hset(key, pingFields(window, { lectureId: "bench-lecture", position: i * 5, duration: 3600, playedSegments: [[0, i * 5]], atMs: window * WINDOW_MS + i }));
       }
-      pipeline.sadd(dirtyKey(window), key);
+      if (naive) pipeline.sadd(NAIVE_DIRTY_SET, key);
     }
     await pipeline.exec();
   }
@@ -263,24 +259,24 @@ async function flushSpeed(): Promise<Record<string, number>> {
   // 10,000 events kept the in-process sink stand-ins busy for minutes, well into the next flush's measurement.)
   const unmute = stack.triggers.mute();
   try {
-    await seedDirtyKeys(`bench-naive-${run}`, keys, window);
+    await seedBufferedKeys(`bench-naive-${run}`, keys, window, true);
     progress(`naive flush of ${keys} keys...`);
     const naiveStart = performance.now();
-    const members = (await redis.smembers(dirtyKey(window))).map(String);
+    const members = (await redis.smembers(NAIVE_DIRTY_SET)).map(String);
     for (const key of members) {
       const hash = hashFromReply(await redis.hgetall(key));
-      const [, , uid, courseId] = key.split(":");
+      const [, , , uid, courseId] = key.split(":");
       const { doc } = mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9);
       await db.doc(`users/${uid}/progress/${courseId}`).set(doc);
-      await redis.srem(dirtyKey(window), key);
+      await redis.srem(NAIVE_DIRTY_SET, key);
     }
     const naiveMs = performance.now() - naiveStart;
 
     await stack.redis.flushAll();
-    await seedDirtyKeys(`bench-real-${run}`, keys, window);
+    await seedBufferedKeys(`bench-real-${run}`, keys, window, false);
     progress(`real flush of ${keys} keys...`);
     const realStart = performance.now();
-    const result = await flushProgress(await flushDeps());
+    const result = await flushAll(await flushDeps(), [0]);
     const realMs = performance.now() - realStart;
     if (result.keys !== keys || result.failedKeys) throw new Error(`flush handled ${result.keys} keys, ${result.failedKeys} failed`);
     await stack.redis.flushAll();

@@ -13,8 +13,8 @@ import { prepareFuzzing } from "./stack.ts";
 import type { Stack } from "@learnpulse/local-stack";
 import type { TokenClaims } from "@learnpulse/local-stack/tokens.ts";
 import { firestore } from "../../functions/src/adapters/firestore.js";
-import { progressKey } from "../../functions/src/progress/layout.js";
-import { stackRedis } from "../../functions/test/helpers/counting.js";
+import { bufferKey } from "../../functions/src/progress/layout.js";
+import { userRedis } from "../../functions/test/helpers/counting.js";
 import { startOwnStack } from "../../functions/test/helpers/own-stack.js";
 import { callFunction, uniqueId, type CallAnswer } from "../../functions/test/helpers/stack.js";
 
@@ -107,7 +107,7 @@ async function footprint(uid: string): Promise<unknown> {
   const subcollections = await user.listCollections();
   const nested = await Promise.all(subcollections.map(async (collection) => (await collection.get()).docs.map((doc) => [doc.ref.path, doc.data()])));
   const owned = await Promise.all(["activities", "answers"].map(async (name) => (await db.collection(name).where("uid", "==", uid).get()).docs.map((doc) => [doc.ref.path, doc.data()])));
-  const redis = await stackRedis().hgetall(progressKey(uid, COURSE));
+  const redis = await userRedis(uid).hgetall(bufferKey(uid, COURSE));
   return { user: (await user.get()).data() ?? null, nested: nested.flat(), owned: owned.flat(), redis };
 }
 

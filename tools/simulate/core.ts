@@ -145,10 +145,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       const next = (Math.floor(Date.now() / windowMs) + 1) * windowMs + FLUSH_AFTER_WINDOW_MS;
       while (!stopFlushes && Date.now() < next) await new Promise((resolve) => setTimeout(resolve, 200));
       if (stopFlushes) return;
+      // The schedule only enqueues; the run is done when its parts' tasks are (their reports are in the run's document).
       await control("schedules/flushProgress");
+      await control("tasks/idle");
       flushes++;
-      const lastFlush = (await db.doc("_sync/writeBehind").get()).get("lastFlush") as { writes?: number } | undefined;
-      flushWrites += lastFlush?.writes ?? 0;
+      const runId = (await db.doc("_sync/writeBehind").get()).get("lastRunId") as string | undefined;
+      const parts = runId ? ((await db.doc(`_sync/writeBehind/runs/${runId}`).get()).get("parts") as Record<string, { writes?: number }> | undefined) : undefined;
+      flushWrites += Object.values(parts ?? {}).reduce((sum, part) => sum + (part.writes ?? 0), 0);
     }
   })();
   try {
@@ -179,7 +182,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const acked = Math.max(1, tally.pingsAcked);
   const calls = Object.values(ops.callables).reduce((sum, n) => sum + n, 0);
   const lost = tally.pingsSent - tally.pingsAcked;
-  const flushFailures = (stats: unknown) => (stats as StackStats).schedules?.["flushProgress"]?.failures ?? 0;
+  // A failed run is a schedule that failed or a part's task that ran out of retries (a failed attempt is retried).
+  const flushFailures = (stats: unknown) =>
+    ((stats as StackStats).schedules?.["flushProgress"]?.failures ?? 0) + ((stats as StackStats).tasks?.["flushPartition"]?.exhausted ?? 0);
   const failedFlushes = flushFailures(after) - flushFailures(before);
   return {
     simulation: "learnpulse",
@@ -221,6 +226,7 @@ interface StackStats {
   triggers: { delivered: number };
   callables: Record<string, number>;
   schedules: Record<string, { runs: number; failures: number }>;
+  tasks?: Record<string, { exhausted: number }>;
 }
 
 function opsBetween(before: StackStats, after: StackStats): Omit<OpCounts, "flushWrites"> {

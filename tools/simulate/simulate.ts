@@ -1,12 +1,13 @@
 /**
- * `npm run simulate -- --students N --minutes M [--interval 5] [--speed 5] [--json]`: N simulated video players
+ * `npm run simulate -- --students N --minutes M [--interval 5] [--speed 5] [--shards 1] [--json]`: N simulated video players
  * over real HTTP through the callable protocol (tools/simulate/core.ts), against a local stack started here on
  * free ports, or the running one named by LEARNPULSE_FUNCTIONS_URL (with the rest of the env `npm start` prints).
  *
  * Time is compressed: `--speed` simulated seconds pass per wall second. Pings carry simulated positions; the
  * server stamps them with its own clock, so the flush window is scaled instead: the stack started here runs with
  * FLUSH_SCHEDULE "every 1 minutes" (the shortest the product accepts) and the simulator runs the scheduled flush
- * at every window end, so at the default speed 5 each wall minute is one honest 5-minute window.
+ * at every window end, so at the default speed 5 each wall minute is one honest 5-minute window. `--shards` starts
+ * that many Upstash shards (one Redis and bridge each); against a running stack it has no effect.
  *
  * Live progress on stderr; the report on stdout (a table, or one JSON object with --json), and the measurement in
  * tools/cost/last-simulation.json for `npm run cost`.
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     minutes: { type: "string", default: "2" },
     interval: { type: "string", default: "5" },
     speed: { type: "string", default: "5" },
+    shards: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
   },
 });
@@ -34,6 +36,7 @@ const students = Math.round(positiveNumber("students", values.students));
 const minutes = positiveNumber("minutes", values.minutes);
 const intervalSec = positiveNumber("interval", values.interval);
 const speed = positiveNumber("speed", values.speed);
+const shards = Math.round(positiveNumber("shards", values.shards));
 
 // stdout carries only the report: firebase-functions logs every request through console.
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -48,7 +51,9 @@ if (!process.env["LEARNPULSE_FUNCTIONS_URL"]) {
   process.env["FLUSH_SCHEDULE"] = "every 1 minutes";
   // Compressed time: each player calls `speed` times as often as a real one, so the per-user rate limits scale too.
   process.env["RATE_LIMIT_MULTIPLIER"] ??= String(Math.max(1, Math.ceil(speed)));
-  stack = await startStack({ scheduleTimers: false, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
+  // Read when the functions load: it decides which shards' URLs and tokens they bind.
+  process.env["UPSTASH_SHARDS"] = String(shards);
+  stack = await startStack({ scheduleTimers: false, shards, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   Object.assign(process.env, stack.env);
 }
 try {
@@ -62,7 +67,7 @@ try {
     ...(stack ? { flushWindowMs: STACK_WINDOW_MS } : {}),
     progress,
   });
-  const measured = { ...report, stack: stack ? `in-process (${stack.redis.kind})` : process.env["LEARNPULSE_FUNCTIONS_URL"] };
+  const measured = { ...report, stack: stack ? `in-process (${stack.redis.kind}, ${stack.redisShards.length} shard${stack.redisShards.length > 1 ? "s" : ""})` : process.env["LEARNPULSE_FUNCTIONS_URL"] };
   await writeFile(LAST_SIMULATION, `${JSON.stringify(measured, null, 2)}\n`);
   print(values.json ? JSON.stringify(measured, null, 2) : table(report));
   process.exitCode = report.clean ? 0 : 1;

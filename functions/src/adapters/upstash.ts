@@ -1,6 +1,7 @@
 /** Upstash Redis through its official REST client, created once per instance on first use. */
 import { Redis, type Requester } from "@upstash/redis";
-import { serviceAddress, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL } from "../config.js";
+import { serviceAddress, UPSTASH_TOKENS, UPSTASH_URLS } from "../config.js";
+import { UnavailableError } from "../errors.js";
 import { nodeHttpRequester, UpstashConnectionError, UpstashTimeoutError } from "./upstash-transport.js";
 
 /**
@@ -17,34 +18,38 @@ export const REDIS_TIMEOUT_MS = 500;
  */
 export const REDIS_BULK_TIMEOUT_MS = 10_000;
 
-let redis: Redis | undefined;
-let hsetRedis: Redis | undefined;
-let bulkRedis: Redis | undefined;
+const clients = new Map<string, Redis>();
 
-/** The client of the request paths (reads, a ping's mark): a slow Redis is given up on quickly. */
-export function upstash(): Redis {
-  redis ??= createClient(REDIS_TIMEOUT_MS, 1);
-  return redis;
+/** One client per shard and kind, created on first use; a shard's URL is read then (param values are fixed per instance). */
+function clientOf(kind: "request" | "hset" | "bulk", shard: number, timeoutMs: number, retries: number): Redis {
+  const id = `${kind}:${shard}`;
+  let client = clients.get(id);
+  if (!client) {
+    const url = UPSTASH_URLS[shard];
+    const token = UPSTASH_TOKENS[shard];
+    if (!url || !token) throw new UnavailableError(`Upstash shard ${shard} is not configured in this deploy`);
+    client = createUpstashClient({ url: serviceAddress(url), token: token.value(), timeoutMs, retries });
+    clients.set(id, client);
+  }
+  return client;
+}
+
+/** The client of the request paths (reads) of a shard: a slow Redis is given up on quickly. */
+export function upstash(shard = 0): Redis {
+  return clientOf("request", shard, REDIS_TIMEOUT_MS, 1);
 }
 
 /**
- * The client of the ping's HSET: as quick, and never retried. A retry of an HSET whose first attempt was applied
- * answers "no field was new", and the ping would take its key for already marked dirty (progress/ping.ts); a failed
- * attempt goes to the degraded path instead, which knows that the outcome is unknown.
+ * The client of the ping's HSET: as quick, and never retried. A ping that got no answer in time is not waited on a
+ * second time: it is shed or degraded at once (progress/ping.ts); the HSET is idempotent, so one applied late is harmless.
  */
-export function upstashForHset(): Redis {
-  hsetRedis ??= createClient(REDIS_TIMEOUT_MS, 0);
-  return hsetRedis;
+export function upstashForHset(shard = 0): Redis {
+  return clientOf("hset", shard, REDIS_TIMEOUT_MS, 0);
 }
 
 /** The client of bulk work (the flush): the same Redis, with time for big pipelines. */
-export function upstashBulk(): Redis {
-  bulkRedis ??= createClient(REDIS_BULK_TIMEOUT_MS, 1);
-  return bulkRedis;
-}
-
-function createClient(timeoutMs: number, retries: number): Redis {
-  return createUpstashClient({ url: serviceAddress(UPSTASH_REDIS_REST_URL), token: UPSTASH_REDIS_REST_TOKEN.value(), timeoutMs, retries });
+export function upstashBulk(shard = 0): Redis {
+  return clientOf("bulk", shard, REDIS_BULK_TIMEOUT_MS, 1);
 }
 
 /**

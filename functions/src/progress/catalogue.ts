@@ -9,12 +9,13 @@ import { coursePath } from "./store.js";
  * Recounts instead of incrementing: triggers are delivered at least once and out of order, and a count query is
  * idempotent where an increment is not (one aggregation read per 1,000 lectures).
  */
-export async function refreshTotalLectures(db: Firestore, cache: Pick<ProgressReadCache, "set">, courseId: string): Promise<number> {
+export async function refreshTotalLectures(db: Firestore, caches: readonly Pick<ProgressReadCache, "set">[], courseId: string): Promise<number> {
   const counted = await db.collection(`${coursePath(courseId)}/lectures`).count().get();
   const totalLectures = counted.data().count;
   if (totalLectures > MAX_LECTURES_PER_COURSE) logs.courseTooLarge({ courseId, lectures: totalLectures, max: MAX_LECTURES_PER_COURSE });
   await db.doc(coursePath(courseId)).set({ totalLectures }, { merge: true });
-  await cache.set(courseKey(courseId), String(totalLectures), { ex: COURSE_CACHE_TTL_SECONDS });
+  // Every shard keeps its own copy, so that getProgress reads it in the same request as the user's buffer.
+  await Promise.all(caches.map((cache) => cache.set(courseKey(courseId), String(totalLectures), { ex: COURSE_CACHE_TTL_SECONDS })));
   return totalLectures;
 }
 

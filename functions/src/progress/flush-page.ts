@@ -1,11 +1,11 @@
 /**
- * One page of a flush: the dirty keys' hashes read with one pipeline, their merged progress written in conditional
- * batches, the completions they reached, and, once Firestore has committed, the clean-up of the window's fields and
- * marks (progress/flush.ts drives the pages).
+ * One page of a flush: the keys' hashes read with one pipeline, their merged progress written in conditional batches,
+ * the completions they reached, and, once Firestore has committed, the deletion of exactly the fields that were
+ * written (progress/flush.ts drives the pages of a part).
  */
 import { hashFromReply } from "../adapters/upstash.js";
 import * as logs from "../logs.js";
-import { decodeProgressHash, dirtyKey, fieldsUpToWindow, parseProgressKey } from "./layout.js";
+import { decodeProgressHash, fieldsUpToWindow, parseBufferKey } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 import { StaleWriteError, type FlushCache, type FlushDeps, type ProgressWrite, type StoredProgress } from "./flush-ports.js";
 
@@ -16,9 +16,9 @@ export const PAGE_ATTEMPTS = 3;
 export const QUARANTINE_AFTER_RUNS = 3;
 
 /**
- * The hash field that counts a key's failed runs: `{count}:{runId}`, so that a key in several dirty windows counts
- * once per run. Not a window's field (it does not start with a window number): the decoder and the clean-up of a
- * window pass it by; a successful write deletes it.
+ * The hash field that counts a key's failed runs: `{count}:{runId}`, so that a key counts once per run. Not a
+ * window's field (it does not start with a window number): the decoder and the selection of fields pass it by; a
+ * successful write deletes it. It never keeps a key alive alone: it is written only beside fields that failed.
  */
 export const FAILURE_FIELD = "failed";
 
@@ -41,11 +41,12 @@ export interface Lecture {
   lectureId: string;
 }
 
-/** A dirty key of a page, with what Redis holds for it. */
+/** A key of a page, with the fields of it this run writes (`hash`) and its failure count. */
 interface PageKey {
   key: string;
   ids: { uid: string; courseId: string };
   hash: Record<string, string>;
+  failures: string | undefined;
 }
 
 /** A key whose write still failed after PAGE_ATTEMPTS; `error` when for a reason of its own (not a lost race). */
@@ -63,65 +64,114 @@ interface Completion {
 }
 
 export interface PageOutcome {
+  /** Keys with fields to write (a key holding only the open window's is passed by unless `includeOpen`). */
+  keys: number;
   writes: number;
   failedKeys: number;
   quarantinedKeys: number;
   skipped: Lecture[];
   dropped: Lecture[];
+  /** The oldest window of a key left in the buffer (failed), if any. */
+  oldestFailedWindow?: number;
 }
+
+export interface PageScope {
+  /** The newest closed window: its fields and older ones are written and then deleted. */
+  drainUpTo: number;
+  /** Also write the open window's fields (flushNow); they are not deleted, so the window's next flush writes them again. */
+  includeOpen: boolean;
+  runId: string;
+}
+
+/** Completions a page runs at once: each is a Firestore transaction on a different user, so they rarely contend. */
+export const COMPLETIONS_IN_FLIGHT = 8;
 
 /**
  * One page: read the hashes (one pipeline), write the documents (getAll + batches), then clean up. A key that fails
  * for a reason of its own never holds up the others; after QUARANTINE_AFTER_RUNS runs its fields move to the
- * quarantine. Only a failure of Firestore itself, or every key of a page failing, fails the page (and the run).
+ * quarantine. Only a failure of Firestore itself, or every key of a page failing, fails the page (and the part).
  */
-export async function flushPage(deps: FlushDeps, keys: string[], window: number, drainable: boolean, runId: string): Promise<PageOutcome> {
-  const parsed = keys.map((key) => ({ key, ids: parseProgressKey(key) }));
-  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string } } => !!entry.ids);
-  const hashes = valid.length ? await readHashes(deps.cache, valid.map((entry) => entry.key)) : [];
-  const written = await writeKeys(deps, valid.map((entry, index) => ({ ...entry, hash: hashes[index] ?? {} })));
+export async function flushPage(deps: FlushDeps, cache: FlushCache, keys: string[], scope: PageScope): Promise<PageOutcome> {
+  const parsed = keys.map((key) => ({ key, ids: parseBufferKey(key) }));
+  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string; part: number } } => !!entry.ids);
+  const hashes = valid.length ? await readHashes(cache, valid.map((entry) => entry.key)) : [];
+  const work: PageKey[] = [];
+  valid.forEach(({ key, ids }, index) => {
+    const hash = hashes[index] ?? {};
+    const fields = fieldsUpToWindow(hash, scope.includeOpen ? Number.MAX_SAFE_INTEGER : scope.drainUpTo);
+    if (fields.length) work.push({ key, ids: { uid: ids.uid, courseId: ids.courseId }, hash: pick(hash, fields), failures: hash[FAILURE_FIELD] });
+  });
+  // A malformed key cannot come from the product (ids are validated); it is deleted so that it is not scanned forever.
+  const malformed = parsed.filter((entry) => !entry.ids).map((entry) => entry.key);
+
+  const written = await writeKeys(deps, work);
   const ownFailures = written.failed.filter((entry) => entry.error !== undefined);
   // Every key failing at once is Firestore (or a deploy), not the keys: quarantining them all would empty the buffer.
-  if (valid.length > 1 && ownFailures.length === valid.length) throw ownFailures[0]?.error;
+  if (work.length > 1 && ownFailures.length === work.length) throw ownFailures[0]?.error;
 
-  const failed = new Set(written.failed.map((entry) => entry.key));
-  const quarantined = await countFailures(deps, ownFailures, window, drainable, runId);
+  const failed = new Map(written.failed.map((entry) => [entry.key, entry]));
+  const quarantined = await countFailures(deps, cache, ownFailures, scope);
   for (const key of quarantined) failed.delete(key);
   const skipped: Lecture[] = [];
-  for (const { key, uid, courseId, lectureId, atMs } of written.completions) {
-    const outcome = await deps.complete(uid, courseId, lectureId, atMs).catch(() => void failed.add(key));
-    if (outcome === "not_found") skipped.push({ courseId, lectureId });
-  }
-  if (drainable) {
-    // Un-mark malformed keys too: nothing valid could ever be flushed from them. A quarantined key's fields are in
-    // the quarantine now, so it is cleaned up like a written one; a written key forgets its failed runs.
-    const done = parsed.filter((entry) => !failed.has(entry.key)).map((entry) => entry.key);
-    const pipeline = deps.cache.pipeline();
-    valid.forEach(({ key }, index) => {
-      const hash = hashes[index] ?? {};
-      const fields = [...fieldsUpToWindow(hash, window), ...(FAILURE_FIELD in hash ? [FAILURE_FIELD] : [])];
-      if (!failed.has(key) && fields.length) pipeline.hdel(key, ...fields);
+  await inParallel(written.completions, COMPLETIONS_IN_FLIGHT, async ({ key, uid, courseId, lectureId, atMs }) => {
+    const outcome = await deps.complete(uid, courseId, lectureId, atMs).catch(() => {
+      const entry = work.find((candidate) => candidate.key === key);
+      if (entry) failed.set(key, entry);
     });
-    if (done.length) pipeline.srem(dirtyKey(window), ...done);
-    if (pipeline.length()) await pipeline.exec();
+    if (outcome === "not_found") skipped.push({ courseId, lectureId });
+  });
+
+  // Delete exactly the fields read and written (a late HSET into the same window since the read stays for the next
+  // run), of closed windows only; a quarantined key's fields are in the quarantine now; a written key forgets its
+  // failed runs.
+  const pipeline = cache.pipeline();
+  for (const { key, hash, failures } of work) {
+    if (failed.has(key)) continue;
+    const fields = [...fieldsUpToWindow(hash, scope.drainUpTo), ...(failures !== undefined ? [FAILURE_FIELD] : [])];
+    if (fields.length) pipeline.hdel(key, ...fields);
   }
-  return { writes: written.writes, failedKeys: failed.size, quarantinedKeys: quarantined.size, skipped, dropped: written.dropped };
+  if (malformed.length) pipeline.del(...malformed);
+  if (pipeline.length()) await pipeline.exec();
+  const failedWindows = [...failed.values()].flatMap((entry) => decodeProgressHash(entry.hash).windows);
+  return {
+    keys: work.length,
+    writes: written.writes,
+    failedKeys: failed.size,
+    quarantinedKeys: quarantined.size,
+    skipped,
+    dropped: written.dropped,
+    ...(failedWindows.length ? { oldestFailedWindow: Math.min(...failedWindows) } : {}),
+  };
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function pick(hash: Record<string, string>, fields: string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, hash[field] as string]));
 }
 
 /**
  * Counts a run's failure on each key that failed for a reason of its own (one HSET each), and quarantines those that
- * have failed QUARANTINE_AFTER_RUNS runs in a row: their fields of this window and before go to the quarantine, to be
- * cleaned up from the buffer like written ones. Answers the keys quarantined.
+ * have failed QUARANTINE_AFTER_RUNS runs in a row: their fields of closed windows go to the quarantine, to be cleaned
+ * up from the buffer like written ones. Answers the keys quarantined.
  */
-async function countFailures(deps: FlushDeps, keys: FailedKey[], window: number, drainable: boolean, runId: string): Promise<Set<string>> {
+async function countFailures(deps: FlushDeps, cache: FlushCache, keys: FailedKey[], scope: PageScope): Promise<Set<string>> {
   const quarantined = new Set<string>();
   if (!keys.length) return quarantined;
-  const pipeline = deps.cache.pipeline();
-  for (const { key, ids, hash, error } of keys) {
-    const [count = "0", lastRun] = (hash[FAILURE_FIELD] ?? "").split(":");
-    const failures = lastRun === runId ? Number(count) : Number(count) + 1;
-    if (drainable && failures >= QUARANTINE_AFTER_RUNS) {
-      const fields = Object.fromEntries(fieldsUpToWindow(hash, window).map((field) => [field, hash[field] as string]));
+  const pipeline = cache.pipeline();
+  for (const { key, ids, hash, failures: counted, error } of keys) {
+    const [count = "0", lastRun] = (counted ?? "").split(":");
+    const failures = lastRun === scope.runId ? Number(count) : Number(count) + 1;
+    const closed = fieldsUpToWindow(hash, scope.drainUpTo);
+    if (closed.length && failures >= QUARANTINE_AFTER_RUNS) {
+      const fields = pick(hash, closed);
       const reason = error instanceof Error ? error.message : String(error);
       try {
         await deps.store.quarantine({ ...ids, fields, error: reason.slice(0, 500), failures });
@@ -133,7 +183,7 @@ async function countFailures(deps: FlushDeps, keys: FailedKey[], window: number,
         logs.quarantineFailed({ ...ids, error: quarantineError });
       }
     }
-    pipeline.hset(key, { [FAILURE_FIELD]: `${failures}:${runId}` });
+    pipeline.hset(key, { [FAILURE_FIELD]: `${failures}:${scope.runId}` });
   }
   if (pipeline.length()) await pipeline.exec();
   return quarantined;

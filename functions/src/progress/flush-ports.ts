@@ -3,10 +3,10 @@
  * that tests can hand it real clients, counting proxies or stores that misbehave on purpose.
  */
 import type { Redis } from "@upstash/redis";
-import type { ProgressDoc, UnmarkedKey } from "../schemas/progress.js";
+import type { ProgressDoc } from "../schemas/progress.js";
 import type { CompletionOutcome } from "./complete.js";
 
-export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "sscan" | "pipeline">;
+export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "pipeline">;
 
 export interface StoredProgress {
   doc: ProgressDoc;
@@ -20,12 +20,6 @@ export interface ProgressWrite {
   doc: ProgressDoc;
   /** Write only if the document is still at this version (undefined: only if it still does not exist). */
   version: unknown;
-}
-
-/** A key a degraded ping recorded as possibly unmarked; `key` is undefined when the record is malformed. */
-export interface RecordedUnmarked {
-  id: string;
-  key: UnmarkedKey | undefined;
 }
 
 /** A key the flush gave up on (flush-page.ts, QUARANTINE_AFTER_RUNS): its buffered fields, kept for replayQuarantine. */
@@ -46,16 +40,13 @@ export interface FlushStore {
   read(refs: { uid: string; courseId: string }[]): Promise<StoredProgress[]>;
   /** Commits all writes or none of a batch; rejects with StaleWriteError when a precondition failed. Answers the commits made. */
   write(writes: ProgressWrite[]): Promise<number>;
-  /** Up to `limit` keys that degraded pings recorded as possibly unmarked (progress/ping.ts). */
-  unmarked(limit: number): Promise<RecordedUnmarked[]>;
-  /** Deletes those records (at most FLUSH_PAGE_SIZE), once their keys are marked. */
-  forgetUnmarked(ids: string[]): Promise<void>;
   /** Keeps a key's buffered fields in `_sync/writeBehind/quarantine` (merged into what is kept there already). */
   quarantine(key: QuarantinedKey): Promise<void>;
 }
 
 export interface FlushDeps {
-  cache: FlushCache;
+  /** The Upstash client of each shard the flush drains, by shard number. */
+  caches: readonly FlushCache[];
   store: FlushStore;
   windowMs: number;
   completionThreshold: number;

@@ -2,8 +2,7 @@
 import type { Timestamp, WriteBatch } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { StaleWriteError, type FlushStore, type ProgressWrite } from "./flush-ports.js";
-import { UnmarkedKey } from "../schemas/progress.js";
-import { parseProgressDoc, progressData, progressPath, quarantinePath, UNMARKED_COLLECTION } from "./store.js";
+import { parseProgressDoc, progressData, progressPath, quarantinePath } from "./store.js";
 
 /** Firestore: 500 writes per batch (the client SDKs' documented limit), 10 MiB per request; keep a margin. */
 const MAX_BATCH_WRITES = 500;
@@ -38,18 +37,6 @@ export function firestoreFlushStore(kit: FirestoreKit): FlushStore {
         commits++;
       }
       return commits;
-    },
-    async unmarked(limit) {
-      const snapshot = await db.collection(UNMARKED_COLLECTION).limit(limit).get();
-      return snapshot.docs.map((doc) => {
-        const parsed = UnmarkedKey.safeParse(doc.data());
-        return { id: doc.id, key: parsed.success ? parsed.data : undefined };
-      });
-    },
-    async forgetUnmarked(ids) {
-      const batch = db.batch();
-      for (const id of ids) batch.delete(db.collection(UNMARKED_COLLECTION).doc(id));
-      await batch.commit();
     },
     async quarantine({ uid, courseId, fields, error, failures }) {
       // Merged: a key quarantined again before a replay adds its newer fields to the ones kept.

@@ -1,199 +1,272 @@
 /**
- * The flush (DESIGN.md principle 4): drains the dirty sets of closed windows into Firestore without losing a ping
- * that arrives meanwhile. Pings of the open window mark `lp:dirty:{open}` and write fields scoped by that window,
- * which this flush neither deletes nor un-marks; a window's fields are deleted, and its keys un-marked, only after
- * Firestore has committed them. A crash anywhere leaves the marks in place: the next run writes the keys again
- * (at-least-once; positions are absolute and segments a union, so rewriting is harmless).
+ * The flush (DESIGN.md principle 4, docs/architecture.md "Write-behind"): drains the buffer's closed windows into
+ * Firestore without losing a ping that arrives meanwhile. The work is split into parts, (shard, part) for every shard
+ * and each of BUFFER_PARTITIONS parts, that share nothing: a part's worker holds only the part's lock, finds its keys
+ * with one SCAN pattern, and deletes a key's fields only once Firestore has committed them. Pings of the open window
+ * write fields this flush neither writes (unless `includeOpen`) nor deletes. A crash anywhere leaves the fields in
+ * place: the part's next run writes them again (at-least-once; positions merge by ping time and segments are a union,
+ * so rewriting is harmless).
+ *
+ * Production runs one part per Cloud Task (progress/flush-tasks.ts); flushNow and the tools run them all here.
  */
 import * as logs from "../logs.js";
 import type { FlushRun } from "../schemas/progress.js";
-import { flushPage, type Lecture } from "./flush-page.js";
+import { flushPage, type Lecture, type PageOutcome } from "./flush-page.js";
 import type { FlushCache, FlushDeps } from "./flush-ports.js";
-import { DIRTY_PATTERN, dirtyKey, parseDirtyKey, progressKey } from "./layout.js";
-import { FLUSH_GRACE_MS, isDrainable, windowStartMs } from "./window.js";
+import { BUFFER_PARTITIONS, partitionPattern } from "./layout.js";
+import { FLUSH_GRACE_MS, windowOf, windowStartMs } from "./window.js";
 
-export interface FlushOptions {
-  /** Also write the keys of windows that have not closed (flushNow), without un-marking them. */
-  includeOpen?: boolean;
-  /** Stop after this many keys. */
-  maxKeys?: number;
-  /** Who asked, for the report. */
-  trigger?: "schedule" | "flushNow";
+/** One part of the buffer: a shard's keys of one partition. */
+export interface Part {
+  shard: number;
+  part: number;
 }
 
-interface Totals {
+export interface PartOptions {
+  /** Also write the open window's fields (flushNow), without deleting them. */
+  includeOpen?: boolean;
+  /** Stop starting pages after this many keys. */
+  maxKeys?: number;
+  /** Names the run in the failure counts (flush-page.ts); every part of one run shares it. */
+  runId: string;
+  /** Stop starting pages after this long (default FLUSH_TIME_BUDGET_MS). */
+  timeBudgetMs?: number;
+}
+
+/** What one part's run did. */
+export interface PartReport extends Part {
   keys: number;
   writes: number;
   failedKeys: number;
   quarantinedKeys: number;
   skipped: Lecture[];
   dropped: Lecture[];
+  /** Whether the whole part was scanned (false: stopped by the time budget or maxKeys; the rest waits for the next run). */
+  complete: boolean;
+  /** The oldest window of a key left behind (failed), if any. */
+  oldestFailedWindow?: number;
+  durationMs: number;
 }
 
 /** Keys per page: one pipeline of HGETALLs, one getAll and one batch (Firestore: ≤ 500 writes per batch). */
 export const FLUSH_PAGE_SIZE = 500;
 /**
- * Pages flushed at once. A page mostly waits (a Redis pipeline, a getAll, a commit, the clean-up pipeline), so the next
- * page's reads overlap this page's commit. Two rather than more: each page in flight adds to the flush's write rate,
- * and Firestore asks new traffic to ramp up from ~500 writes/s (500/50/5, PRICES.md).
+ * Pages a part flushes at once. A page mostly waits (a Redis pipeline, a getAll, a commit, the clean-up pipeline), so
+ * the next page's reads overlap this page's commit. The flush's total write rate is set by how many parts run at once
+ * (the task queue's maxConcurrentDispatches, progress/flush-tasks.ts), not here.
  */
 export const FLUSH_PAGES_IN_FLIGHT = 2;
-/** A run stops starting pages after this long, well inside the lock and the 5-minute schedule. */
+/** A part stops starting pages after this long, well inside its lock and its task's deadline. */
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
-export const FLUSH_LOCK_KEY = "lp:lock:flush";
-/** The lock outlives the time budget plus one page, so two flushes never overlap. */
+/** The lock outlives the time budget plus one page, so two workers never flush one part at once. */
 export const FLUSH_LOCK_TTL_MS = 5 * 60_000;
-/** SCAN page size when looking for dirty sets (Upstash bills each SCAN call as one command). */
+/** SCAN page size (Upstash bills each SCAN call as one command). */
 const SCAN_COUNT = 1_000;
 /** Lectures named in a run's one `progress.completions_skipped` event; the count covers the rest. */
 const SKIPPED_LECTURES_LOGGED = 20;
 
-export class FlushLockedError extends Error {}
+export const flushLockKey = (part: number) => `lp:lock:flush:${String(part).padStart(2, "0")}`;
 
-export async function flushProgress(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushRun> {
+export class FlushLockedError extends Error {
+  override name = "FlushLockedError";
+}
+
+/** The newest window that closed a grace period ago: the flush writes and deletes it and every older one. */
+export function drainableUpTo(nowMs: number, windowMs: number, graceMs = FLUSH_GRACE_MS): number {
+  return windowOf(nowMs - graceMs, windowMs) - 1;
+}
+
+/** Flushes one part under its lock. Throws FlushLockedError when another worker holds it (the task is retried). */
+export async function flushPart(deps: FlushDeps, { shard, part }: Part, options: PartOptions): Promise<PartReport> {
+  const cache = deps.caches[shard];
+  if (!cache) throw new Error(`No Upstash client for shard ${shard}`);
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const token = `${startedAt}-${Math.random().toString(36).slice(2)}`;
-  const locked = await deps.cache.set(FLUSH_LOCK_KEY, token, { nx: true, px: FLUSH_LOCK_TTL_MS }).catch(async (error: unknown) => {
-    // A SET that timed out may still have taken the lock: left alone it would block every flush until it expires.
-    await releaseIfOurs(deps.cache, token);
+  const lockKey = flushLockKey(part);
+  const token = `${options.runId}-${Math.random().toString(36).slice(2)}`;
+  const locked = await cache.set(lockKey, token, { nx: true, px: FLUSH_LOCK_TTL_MS }).catch(async (error: unknown) => {
+    // A SET that timed out may still have taken the lock: left alone it would block this part until it expires.
+    await releaseIfOurs(cache, lockKey, token);
     throw error;
   });
-  if (locked !== "OK") throw new FlushLockedError("Another flush is running");
+  if (locked !== "OK") throw new FlushLockedError(`Part ${shard}/${part} is being flushed`);
   try {
-    const totals: Totals = { keys: 0, writes: 0, failedKeys: 0, quarantinedKeys: 0, skipped: [], dropped: [] };
-    const remarkedKeys = await markRecordedKeys(deps);
-    const windows = await dirtyWindows(deps.cache);
-    for (const window of windows) {
-      const drainable = isDrainable(window, now(), deps.windowMs, deps.graceMs ?? FLUSH_GRACE_MS);
-      if (!drainable && !options.includeOpen) continue;
-      await drainWindow(deps, window, drainable, options, totals, token, () => now() - startedAt > FLUSH_TIME_BUDGET_MS);
-      if (options.maxKeys !== undefined && totals.keys >= options.maxKeys) break;
-    }
-    if (totals.skipped.length) logSkipped(options.trigger ?? "schedule", totals.skipped);
-    if (totals.dropped.length) logDropped(options.trigger ?? "schedule", totals.dropped);
-    const remaining = await remainingDirty(deps.cache);
-    const oldest = remaining.oldestWindow === undefined ? 0 : (now() - windowStartMs(remaining.oldestWindow, deps.windowMs)) / 1000;
-    return {
-      keys: totals.keys,
-      writes: totals.writes,
-      failedKeys: totals.failedKeys,
-      quarantinedKeys: totals.quarantinedKeys,
-      skippedCompletions: totals.skipped.length,
-      droppedLectures: totals.dropped.length,
-      remarkedKeys,
-      durationMs: now() - startedAt,
-      remainingDirty: remaining.keys,
-      oldestDirtyAgeSeconds: Math.max(0, Math.round(oldest)),
+    const scope = { drainUpTo: drainableUpTo(startedAt, deps.windowMs, deps.graceMs), includeOpen: options.includeOpen ?? false, runId: options.runId };
+    const budgetMs = options.timeBudgetMs ?? FLUSH_TIME_BUDGET_MS;
+    const report: PartReport = { shard, part, keys: 0, writes: 0, failedKeys: 0, quarantinedKeys: 0, skipped: [], dropped: [], complete: true, durationMs: 0 };
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let scanned = 0;
+    const buffer: string[] = [];
+    let cursor = "0";
+    const startPage = (keys: string[]) => {
+      scanned += keys.length;
+      const page = flushPage(deps, cache, keys, scope).then(
+        (done) => addPage(report, done),
+        (error: unknown) => void (failure ??= { error }),
+      );
+      inFlight.add(page);
+      void page.finally(() => inFlight.delete(page));
     };
+    const atLimit = () => options.maxKeys !== undefined && scanned >= options.maxKeys;
+    do {
+      if (now() - startedAt > budgetMs) {
+        report.complete = false;
+        break;
+      }
+      const [next, found] = await cache.scan(cursor, { match: partitionPattern(part), count: SCAN_COUNT });
+      cursor = String(next);
+      buffer.push(...found.map(String));
+      // SCAN may return a key twice; a page of duplicates would only write it twice, but a set keeps pages honest.
+      while (!failure && !atLimit() && (buffer.length >= FLUSH_PAGE_SIZE || (cursor === "0" && buffer.length))) {
+        startPage([...new Set(buffer.splice(0, pageSize(options.maxKeys, scanned)))]);
+        if (inFlight.size >= FLUSH_PAGES_IN_FLIGHT) await Promise.race(inFlight);
+      }
+      if (atLimit()) {
+        report.complete = !buffer.length && cursor === "0";
+        break;
+      }
+    } while (!failure && cursor !== "0");
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
+    report.durationMs = now() - startedAt;
+    return report;
   } finally {
     // Delete the lock only while it is certainly still ours (no Lua compare-and-delete needed); otherwise it expires.
-    if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await deps.cache.del(FLUSH_LOCK_KEY).catch(() => undefined);
+    if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await cache.del(lockKey).catch(() => undefined);
   }
 }
 
+function pageSize(maxKeys: number | undefined, scanned: number): number {
+  return maxKeys === undefined ? FLUSH_PAGE_SIZE : Math.max(0, Math.min(FLUSH_PAGE_SIZE, maxKeys - scanned));
+}
+
+function addPage(report: PartReport, page: PageOutcome): void {
+  report.keys += page.keys;
+  report.writes += page.writes;
+  report.failedKeys += page.failedKeys;
+  report.quarantinedKeys += page.quarantinedKeys;
+  report.skipped.push(...page.skipped);
+  report.dropped.push(...page.dropped);
+  if (page.oldestFailedWindow !== undefined) report.oldestFailedWindow = Math.min(report.oldestFailedWindow ?? Infinity, page.oldestFailedWindow);
+}
+
 /** Deletes the lock if it holds this run's token (best effort: GET then DEL, no Lua; the token is unique). */
-async function releaseIfOurs(cache: FlushCache, token: string): Promise<void> {
+async function releaseIfOurs(cache: FlushCache, lockKey: string, token: string): Promise<void> {
   try {
-    if ((await cache.get(FLUSH_LOCK_KEY)) === token) await cache.del(FLUSH_LOCK_KEY);
+    if ((await cache.get(lockKey)) === token) await cache.del(lockKey);
   } catch {
     // Redis is still out of reach: the lock expires on its own (FLUSH_LOCK_TTL_MS).
   }
 }
 
-/**
- * Marks dirty the keys that degraded pings recorded as possibly unmarked, then forgets the records: their windows
- * are then drained like any other. A crash between the two marks them again next run, which is harmless.
- */
-async function markRecordedKeys(deps: FlushDeps): Promise<number> {
-  let marked = 0;
-  for (;;) {
-    const recorded = await deps.store.unmarked(FLUSH_PAGE_SIZE);
-    if (!recorded.length) return marked;
-    const pipeline = deps.cache.pipeline();
-    for (const { key } of recorded) if (key) pipeline.sadd(dirtyKey(key.window), progressKey(key.uid, key.courseId));
-    if (pipeline.length()) await pipeline.exec();
-    await deps.store.forgetUnmarked(recorded.map((entry) => entry.id));
-    marked += pipeline.length();
-    if (recorded.length < FLUSH_PAGE_SIZE) return marked;
-  }
+/** Every part of the given shards. */
+export function partsOf(shards: readonly number[]): Part[] {
+  return shards.flatMap((shard) => Array.from({ length: BUFFER_PARTITIONS }, (_, part) => ({ shard, part })));
 }
 
-async function drainWindow(
-  deps: FlushDeps,
-  window: number,
-  drainable: boolean,
-  options: FlushOptions,
-  totals: Totals,
-  runId: string,
-  outOfTime: () => boolean,
-): Promise<void> {
-  const setKey = dirtyKey(window);
-  const inFlight = new Set<Promise<void>>();
+export interface FlushAllOptions extends Omit<PartOptions, "runId"> {
+  /** Parts flushed at once in this process. */
+  concurrency?: number;
+  /** How long to wait for a part another worker holds before giving up with FlushLockedError. @default 0 */
+  lockWaitMs?: number;
+  /** Who asked, for the report. */
+  trigger?: "schedule" | "flushNow" | "task";
+  runId?: string;
+}
+
+/** Parts flushed at once by flushAll: each mostly waits on Redis and Firestore. */
+export const FLUSH_PARTS_IN_PROCESS = 4;
+
+/** Flushes every part of `shards` in this process (flushNow, tools) and aggregates the run. */
+export async function flushAll(deps: FlushDeps, shards: readonly number[], options: FlushAllOptions = {}): Promise<FlushRun> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const runId = options.runId ?? `${startedAt}-${Math.random().toString(36).slice(2, 8)}`;
+  const queue = partsOf(shards);
+  // maxKeys bounds the whole run: each part takes its share.
+  const perPart = options.maxKeys === undefined ? {} : { maxKeys: Math.max(1, Math.ceil(options.maxKeys / queue.length)) };
+  const reports: PartReport[] = [];
   let failure: { error: unknown } | undefined;
-  let cursor = "0";
-  do {
-    if (outOfTime() || failure) break;
-    const budget = options.maxKeys === undefined ? FLUSH_PAGE_SIZE : Math.min(FLUSH_PAGE_SIZE, options.maxKeys - totals.keys);
-    if (budget <= 0) break;
-    const [next, members] = await deps.cache.sscan(setKey, cursor, { count: budget });
-    cursor = String(next);
-    const keys = [...new Set(members.map(String))];
-    if (!keys.length) continue;
-    // Counted when started, so that maxKeys holds with pages in flight.
-    totals.keys += keys.length;
-    const page = flushPage(deps, keys, window, drainable, runId).then(
-      (done) => {
-        totals.writes += done.writes;
-        totals.failedKeys += done.failedKeys;
-        totals.quarantinedKeys += done.quarantinedKeys;
-        totals.skipped.push(...done.skipped);
-        totals.dropped.push(...done.dropped);
-      },
-      (error: unknown) => void (failure ??= { error }),
-    );
-    inFlight.add(page);
-    void page.finally(() => inFlight.delete(page));
-    if (inFlight.size >= FLUSH_PAGES_IN_FLIGHT) await Promise.race(inFlight);
-  } while (cursor !== "0");
-  await Promise.all(inFlight);
-  if (failure) throw failure.error;
-}
-
-/** One event per run, however many keys named lectures that do not exist (a client with a stale catalogue pings many). */
-function logSkipped(trigger: string, skipped: Lecture[]): void {
-  const distinct = new Map(skipped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
-  logs.completionsSkipped({ trigger, reason: "not_found", count: skipped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
-}
-
-/** One event per run, however many keys named lectures their course does not have (made up, or since removed). */
-function logDropped(trigger: string, dropped: Lecture[]): void {
-  const distinct = new Map(dropped.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture]));
-  logs.lecturesDropped({ trigger, count: dropped.length, lectures: [...distinct.values()].slice(0, SKIPPED_LECTURES_LOGGED) });
-}
-
-/** Every window that has a dirty set, ascending. SCAN also finds late marks into windows drained before. */
-async function dirtyWindows(cache: FlushCache): Promise<number[]> {
-  const windows = new Set<number>();
-  let cursor = "0";
-  do {
-    const [next, keys] = await cache.scan(cursor, { match: DIRTY_PATTERN, count: SCAN_COUNT });
-    cursor = String(next);
-    for (const key of keys) {
-      const window = parseDirtyKey(String(key));
-      if (window !== undefined) windows.add(window);
+  const worker = async () => {
+    for (let next = queue.shift(); next && !failure; next = queue.shift()) {
+      const part = next;
+      const deadline = now() + (options.lockWaitMs ?? 0);
+      for (;;) {
+        try {
+          reports.push(await flushPart(deps, part, { ...options, ...perPart, runId }));
+          break;
+        } catch (error) {
+          if (!(error instanceof FlushLockedError) || now() >= deadline) {
+            failure ??= { error };
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
     }
-  } while (cursor !== "0");
-  return [...windows].sort((a, b) => a - b);
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? FLUSH_PARTS_IN_PROCESS }, worker));
+  if (failure) throw failure.error;
+  const run = aggregateParts(reports.map(summarize), { nowMs: now(), windowMs: deps.windowMs, durationMs: now() - startedAt });
+  logOutcasts(options.trigger ?? "schedule", reports);
+  return run;
 }
 
-async function remainingDirty(cache: FlushCache): Promise<{ keys: number; oldestWindow?: number }> {
-  const windows = await dirtyWindows(cache);
-  if (!windows.length) return { keys: 0 };
-  const pipeline = cache.pipeline();
-  for (const window of windows) pipeline.scard(dirtyKey(window));
-  const counts = (await pipeline.exec()) as number[];
-  const nonEmpty = windows.filter((_, index) => Number(counts[index]) > 0);
-  const keys = counts.reduce((sum, count) => sum + Number(count), 0);
-  return nonEmpty.length ? { keys, oldestWindow: nonEmpty[0] as number } : { keys };
+/** A run's report from its parts' reports (flushAll here; the task workers' reports in flush-tasks.ts). */
+export function aggregateParts(parts: readonly PartSummary[], context: { nowMs: number; windowMs: number; durationMs: number }): FlushRun {
+  const sum = (field: keyof PartSummary) => parts.reduce((total, part) => total + Number(part[field] ?? 0), 0);
+  const oldest = Math.min(...parts.map((part) => part.oldestFailedWindow ?? Infinity));
+  return {
+    keys: sum("keys"),
+    writes: sum("writes"),
+    failedKeys: sum("failedKeys"),
+    quarantinedKeys: sum("quarantinedKeys"),
+    skippedCompletions: sum("skippedCompletions"),
+    droppedLectures: sum("droppedLectures"),
+    remainingDirty: sum("failedKeys"),
+    incompleteParts: parts.filter((part) => !part.complete).length,
+    durationMs: context.durationMs,
+    oldestDirtyAgeSeconds: Number.isFinite(oldest) ? Math.max(0, Math.round((context.nowMs - windowStartMs(oldest, context.windowMs)) / 1000)) : 0,
+  };
+}
+
+/** A part's report as stored for the run (counts, not lecture lists). */
+export interface PartSummary {
+  keys: number;
+  writes: number;
+  failedKeys: number;
+  quarantinedKeys: number;
+  skippedCompletions: number;
+  droppedLectures: number;
+  complete: boolean;
+  oldestFailedWindow?: number;
+  durationMs: number;
+}
+
+export function summarize(report: PartReport): PartSummary {
+  const full = report as Partial<PartReport> & Partial<PartSummary>;
+  return {
+    keys: full.keys ?? 0,
+    writes: full.writes ?? 0,
+    failedKeys: full.failedKeys ?? 0,
+    quarantinedKeys: full.quarantinedKeys ?? 0,
+    skippedCompletions: full.skippedCompletions ?? full.skipped?.length ?? 0,
+    droppedLectures: full.droppedLectures ?? full.dropped?.length ?? 0,
+    complete: full.complete ?? true,
+    ...(full.oldestFailedWindow !== undefined ? { oldestFailedWindow: full.oldestFailedWindow } : {}),
+    durationMs: full.durationMs ?? 0,
+  };
+}
+
+/** One event per run (or part) for completions skipped and lectures dropped, however many keys named them. */
+export function logOutcasts(trigger: string, reports: readonly PartReport[]): void {
+  const skipped = reports.flatMap((report) => report.skipped);
+  const dropped = reports.flatMap((report) => report.dropped);
+  if (skipped.length) logs.completionsSkipped({ trigger, reason: "not_found", count: skipped.length, lectures: distinct(skipped) });
+  if (dropped.length) logs.lecturesDropped({ trigger, count: dropped.length, lectures: distinct(dropped) });
+}
+
+function distinct(lectures: Lecture[]): Lecture[] {
+  return [...new Map(lectures.map((lecture) => [`${lecture.courseId}/${lecture.lectureId}`, lecture])).values()].slice(0, SKIPPED_LECTURES_LOGGED);
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decodeProgressHash, fieldsUpToWindow, parseDirtyKey, parseProgressKey, pingFields, progressKey } from "./layout.js";
+import { BUFFER_PARTITIONS, bufferKey, decodeProgressHash, fieldsUpToWindow, parseBufferKey, partitionOf, partitionPattern, pingFields, shardOf } from "./layout.js";
 
 describe("write-behind layout", () => {
-  it("when a ping is encoded, then every field is scoped by its window and the marker is always present", () => {
+  it("when a ping is encoded, then every field is scoped by its window", () => {
     const fields = pingFields(7, { lectureId: "l1", position: 42.5, duration: 120, playedSegments: [[0, 40]], atMs: 1000 });
-    expect(fields).toEqual({ "7:at": "1000", "7:p:l1:1000": "42.5", "7:d:l1": "120", "7:s:l1:0:40": "1" });
+    expect({ ...fields }).toEqual({ "7:p:l1:1000": "42.5", "7:d:l1": "120", "7:s:l1:0:40": "1" });
   });
 
   it("when an older ping's fields are written after a newer ping's, then the newer position still wins", () => {
@@ -40,13 +40,35 @@ describe("write-behind layout", () => {
 
   it("when a flush drains up to a window, then only fields of that window and older are deleted", () => {
     const hash = { ...pingFields(7, { lectureId: "l1", position: 1, atMs: 1 }), ...pingFields(9, { lectureId: "l1", position: 2, atMs: 2 }) };
-    expect(fieldsUpToWindow(hash, 8).sort()).toEqual(["7:at", "7:p:l1:1"]);
+    expect(fieldsUpToWindow(hash, 8).sort()).toEqual(["7:p:l1:1"]);
   });
 
   it("when keys are parsed, then only well-formed keys from validated ids are accepted", () => {
-    expect(parseProgressKey(progressKey("u-1", "c_2"))).toEqual({ uid: "u-1", courseId: "c_2" });
-    expect(parseProgressKey("lp:prog:u:1:c")).toBeUndefined();
-    expect(parseDirtyKey("lp:dirty:5889")).toBe(5889);
-    expect(parseDirtyKey("lp:dirty:x")).toBeUndefined();
+    expect(parseBufferKey(bufferKey("u-1", "c_2"))).toEqual({ uid: "u-1", courseId: "c_2", part: partitionOf("u-1") });
+    expect(parseBufferKey("lp:b:03:u:1:c")).toBeUndefined();
+    expect(parseBufferKey("lp:b:3:u:c")).toBeUndefined();
+  });
+
+  it("when a user's key is named, then it falls under its part's SCAN pattern and no other", () => {
+    const key = bufferKey("student-42", "course-1");
+    const matches = (pattern: string) => key.startsWith(pattern.slice(0, -1));
+    const parts = Array.from({ length: BUFFER_PARTITIONS }, (_, part) => part).filter((part) => matches(partitionPattern(part)));
+    expect(parts).toEqual([partitionOf("student-42")]);
+  });
+
+  it("when 20,000 uids are spread, then shards and parts are stable and even within 10%, and independent of each other", () => {
+    const uids = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
+    for (const shards of [2, 3, 4]) {
+      const counts = new Array<number>(shards).fill(0);
+      for (const uid of uids) counts[shardOf(uid, shards)]! += 1;
+      for (const count of counts) expect(Math.abs(count - uids.length / shards)).toBeLessThan((0.1 * uids.length) / shards);
+    }
+    // Within one shard of three, every part still gets its share: the part does not follow from the shard.
+    const parts = new Array<number>(BUFFER_PARTITIONS).fill(0);
+    const inShard = uids.filter((uid) => shardOf(uid, 3) === 1);
+    for (const uid of inShard) parts[partitionOf(uid)]! += 1;
+    for (const count of parts) expect(Math.abs(count - inShard.length / BUFFER_PARTITIONS)).toBeLessThan((0.2 * inShard.length) / BUFFER_PARTITIONS);
+    expect(shardOf("user-7", 3)).toBe(shardOf("user-7", 3));
+    expect(shardOf("user-7", 1)).toBe(0);
   });
 });

@@ -1,39 +1,56 @@
 /**
- * The write-behind layout in Redis (DESIGN.md "Data model"), as pure functions.
+ * The write-behind layout in Redis (DESIGN.md "Data model", docs/architecture.md "Write-behind"), as pure functions.
  *
- * `lp:prog:{uid}:{courseId}` is a hash whose fields are all scoped by flush window `w`:
- *   `{w}:at`                     time of a ping in w (ms) — present from the key's first ping of w on
+ * `lp:b:{part}:{uid}:{courseId}` is a hash on the user's shard whose fields are all scoped by flush window `w`:
  *   `{w}:p:{lectureId}:{t}`      the position pinged at time t (ms); the newest t of all is also the last lecture
  *   `{w}:d:{lectureId}`          the lecture's duration, when the player reported it
  *   `{w}:s:{lectureId}:{s}:{e}`  one field per played segment reported in w (a field per segment makes the union free)
  *
- * Because every ping writes `{w}:at` and every field is scoped by w, HSET answers "all N fields were new" exactly
- * when this is the key's first ping in w: only then does the ping also mark the key dirty in `lp:dirty:{w}` and
- * refresh the key's TTL. Every later ping in w is a single HSET.
+ * The key's existence is the only record that it holds work: a flush finds its keys with `SCAN MATCH lp:b:{part}:*`,
+ * writes the fields of closed windows to Firestore, and deletes exactly those fields afterwards (Redis deletes a
+ * hash with its last field). So a ping is one HSET, whatever happened before it: no dirty set, no mark, no TTL. A
+ * late HSET into a window already drained recreates the key and the next flush finds it.
  * A position is a field of its own ping time, not one field overwritten by each ping: an HSET that Redis applies
- * late (it timed out, and the ping went to Firestore) lands beside the newer pings' fields instead of over them.
- * So no field's value depends on the order in which HSETs arrive.
- * Ids never contain ":" (schemas/common.ts), so fields split unambiguously.
+ * late lands beside the newer pings' fields instead of over them, so no field's value depends on arrival order.
+ * `{part}` (BUFFER_PARTITIONS of them per shard, from the uid) splits a shard's keys into parts that flush workers
+ * take independently. Ids never contain ":" (schemas/common.ts), so keys and fields split unambiguously.
  */
+import { createHash } from "node:crypto";
 import { normalizeSegments, type Segment } from "./segments.js";
 
 export const KEY_PREFIX = "lp:";
-/** 24 h (DESIGN.md): refreshed once per window, so an active student's buffer never expires under them. */
-export const PROGRESS_TTL_SECONDS = 24 * 3600;
+/**
+ * Parts per shard. A constant of the layout (it is in every key name): flush workers scale up to shards ×
+ * BUFFER_PARTITIONS, and each part's SCAN walks its shard's whole keyspace, so more parts cost more SCAN calls
+ * (docs/architecture.md "Scale-out" has the arithmetic).
+ */
+export const BUFFER_PARTITIONS = 16;
 
-export const progressKey = (uid: string, courseId: string) => `${KEY_PREFIX}prog:${uid}:${courseId}`;
-export const dirtyKey = (window: number) => `${KEY_PREFIX}dirty:${window}`;
-export const courseKey = (courseId: string) => `${KEY_PREFIX}course:${courseId}`;
-export const DIRTY_PATTERN = `${KEY_PREFIX}dirty:*`;
-
-export function parseProgressKey(key: string): { uid: string; courseId: string } | undefined {
-  const match = /^lp:prog:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{1,128})$/.exec(key);
-  return match ? { uid: match[1] as string, courseId: match[2] as string } : undefined;
+/** A stable 2 × 32-bit hash of a uid: the first word picks the shard, the second the part, so the two are independent. */
+function uidHash(uid: string): [number, number] {
+  const digest = createHash("sha256").update(uid).digest();
+  return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
-export function parseDirtyKey(key: string): number | undefined {
-  const match = /^lp:dirty:(\d+)$/.exec(key);
-  return match ? Number(match[1]) : undefined;
+/** The user's Upstash shard, of `shards`: every path of a user's progress (ping, reads, flush) goes there. */
+export function shardOf(uid: string, shards: number): number {
+  return shards <= 1 ? 0 : uidHash(uid)[0] % shards;
+}
+
+export function partitionOf(uid: string): number {
+  return uidHash(uid)[1] % BUFFER_PARTITIONS;
+}
+
+const partLabel = (part: number) => String(part).padStart(2, "0");
+
+export const bufferKey = (uid: string, courseId: string) => `${KEY_PREFIX}b:${partLabel(partitionOf(uid))}:${uid}:${courseId}`;
+/** The SCAN pattern of one part's keys. */
+export const partitionPattern = (part: number) => `${KEY_PREFIX}b:${partLabel(part)}:*`;
+export const courseKey = (courseId: string) => `${KEY_PREFIX}course:${courseId}`;
+
+export function parseBufferKey(key: string): { uid: string; courseId: string; part: number } | undefined {
+  const match = /^lp:b:(\d{2}):([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{1,128})$/.exec(key);
+  return match ? { part: Number(match[1]), uid: match[2] as string, courseId: match[3] as string } : undefined;
 }
 
 export interface Ping {
@@ -50,7 +67,6 @@ export function pingFields(window: number, ping: Ping): Record<string, string> {
   // Without a prototype the object starts as a dictionary: a field name unique to each ping (the position's ping
   // time) would otherwise make V8 build a new hidden class for every ping (~4x the cost, measured).
   const fields = Object.create(null) as Record<string, string>;
-  fields[`${w}:at`] = String(ping.atMs);
   fields[`${w}:p:${ping.lectureId}:${ping.atMs}`] = String(ping.position);
   if (ping.duration !== undefined) fields[`${w}:d:${ping.lectureId}`] = String(ping.duration);
   for (const [start, end] of ping.playedSegments ?? []) fields[`${w}:s:${ping.lectureId}:${start}:${end}`] = "1";

@@ -1,28 +1,32 @@
 /**
- * The 5-second ping (API.md saveProgress): one HSET on Upstash, plus — once per key per flush window — the dirty
- * mark and TTL refresh. If Upstash fails or is slow, the ping is written straight to Firestore instead (degraded
- * mode), so that nothing acknowledged is ever lost.
+ * The 5-second ping (API.md saveProgress): one HSET on the user's Upstash shard, nothing else (progress/layout.ts).
+ * When Upstash cannot take it, the ping is either shed or written straight to Firestore (docs/architecture.md
+ * "Load shedding"):
+ * - Upstash answered too slowly (saturated: over its command rate it throttles) or said it is over a limit: the client
+ *   is told `resource-exhausted` with `retryAfterMs` and keeps the position (client/src/progress-tracker.ts). Writing
+ *   each such ping to Firestore instead would add a transaction and its fan-out per ping exactly when the platform is
+ *   busiest.
+ * - Upstash is unreachable (refused, reset, 503): the ping is merged into Firestore (degraded mode) and acknowledged,
+ *   so an outage loses nothing.
+ * Either way the HSET may still be applied later; it is idempotent and merged by ping time, so that is harmless.
  */
-import type { Redis } from "@upstash/redis";
-import { refusedBeforeSending } from "../adapters/upstash.js";
 import { UpstashTimeoutError } from "../adapters/upstash-transport.js";
+import { RateLimitedError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { SaveProgressRequest } from "../schemas/progress.js";
-import { decodeProgressHash, dirtyKey, pingFields, progressKey, PROGRESS_TTL_SECONDS, type BufferedProgress } from "./layout.js";
+import { bufferKey, decodeProgressHash, pingFields, type BufferedProgress } from "./layout.js";
 import { windowOf } from "./window.js";
 
-/** What the ping needs of Upstash: one HSET (coalesced in production, see coalescingHset), and rarely the rest. */
-export interface PingCache extends Pick<Redis, "hdel" | "pipeline"> {
+/** What the ping needs of Upstash: one HSET (coalesced in production, see coalescingHset). */
+export interface PingCache {
   hset(key: string, fields: Record<string, string>): Promise<number>;
 }
 
-/**
- * Writes buffered progress straight to Firestore (the degraded path). With `unmarkedWindow`, it also records, in the
- * same transaction, that the key may hold fields of that window without its dirty mark, for the flush to mark it.
- */
-export type DirectWriter = (uid: string, courseId: string, buffered: BufferedProgress, unmarkedWindow?: number) => Promise<unknown>;
+/** Writes buffered progress straight to Firestore (the degraded path). */
+export type DirectWriter = (uid: string, courseId: string, buffered: BufferedProgress) => Promise<unknown>;
 
 export interface PingDeps {
+  /** The user's shard. */
   cache: PingCache;
   writeDirect: DirectWriter;
   windowMs: number;
@@ -31,39 +35,33 @@ export interface PingDeps {
 
 export type PingOutcome = "buffered" | "degraded";
 
+/** How long a shed client waits: one ping interval, so a saturated shard sees its load spread rather than repeated at once. */
+export const SHED_RETRY_AFTER_MS = 5_000;
+
 export async function recordPing(deps: PingDeps, uid: string, ping: SaveProgressRequest): Promise<PingOutcome> {
   const atMs = (deps.now ?? Date.now)();
-  const window = windowOf(atMs, deps.windowMs);
-  const key = progressKey(uid, ping.courseId);
-  const fields = pingFields(window, { ...ping, atMs });
-  const progress = { hsetApplied: false };
+  const fields = pingFields(windowOf(atMs, deps.windowMs), { ...ping, atMs });
   try {
-    await bufferPing(deps.cache, key, window, fields, progress);
+    await deps.cache.hset(bufferKey(uid, ping.courseId), fields);
     return "buffered";
   } catch (error) {
+    if (isSaturated(error)) {
+      logs.pingShed({ courseId: ping.courseId, reason: reasonOf(error) });
+      throw new RateLimitedError("The progress buffer is busy; retry shortly", { retryAfterMs: SHED_RETRY_AFTER_MS });
+    }
     logs.pingDegraded({ courseId: ping.courseId, reason: reasonOf(error) });
-    // Redis may now hold this ping's fields without the key's dirty mark: an HSET that timed out can still be
-    // applied, and the mark can fail after the HSET. The window's next ping would then find its fields present, take
-    // the key for marked, and be acknowledged without ever reaching Firestore. Only a connection that was refused
-    // certainly wrote nothing.
-    const mayBeUnmarked = progress.hsetApplied || !refusedBeforeSending(error);
-    await deps.writeDirect(uid, ping.courseId, decodeProgressHash(fields), mayBeUnmarked ? window : undefined);
+    await deps.writeDirect(uid, ping.courseId, decodeProgressHash(fields));
     return "degraded";
   }
 }
 
-async function bufferPing(cache: PingCache, key: string, window: number, fields: Record<string, string>, progress: { hsetApplied: boolean }): Promise<void> {
-  const added = await cache.hset(key, fields);
-  progress.hsetApplied = true;
-  if (added !== Object.keys(fields).length) return; // not the key's first ping in this window: already marked
-  try {
-    await cache.pipeline().sadd(dirtyKey(window), key).expire(key, PROGRESS_TTL_SECONDS).exec();
-  } catch (error) {
-    // Unmarked fields would never be flushed, and while they exist no later ping in this window would mark the
-    // key. Remove them (best effort) so the next ping marks again; this ping goes to Firestore instead.
-    await cache.hdel(key, ...Object.keys(fields)).catch(() => undefined);
-    throw error;
-  }
+/**
+ * Upstash is there but cannot keep up: no answer within the deadline (over its rate it throttles rather than refuses),
+ * or an answer that it is over a request limit. A refused or reset connection, a 503 or a gateway's page is not this.
+ */
+export function isSaturated(error: unknown): boolean {
+  if (error instanceof UpstashTimeoutError) return true;
+  return error instanceof Error && error.name === "UpstashError" && /limit exceeded|too many requests/i.test(error.message);
 }
 
 function reasonOf(error: unknown): string {

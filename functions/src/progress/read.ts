@@ -1,6 +1,7 @@
 /**
  * The merged read (API.md getProgress): the Firestore document plus the Redis hash, so the answer reflects every
- * acknowledged ping, flushed or not. One Firestore read and one Redis request (one more on a course-cache miss).
+ * acknowledged ping, flushed or not. One Firestore read and one Redis request to the user's shard (one more on a
+ * course-cache miss, and one to the user's previous shard while a reshard is in progress).
  * Without Redis it cannot keep that promise (acknowledged pings may wait there unflushed), so it answers
  * `unavailable` rather than an answer from Firestore alone that may silently be older.
  */
@@ -10,22 +11,28 @@ import { hashFromReply, isUnreachable } from "../adapters/upstash.js";
 import { NotFoundError, UnavailableError } from "../errors.js";
 import * as logs from "../logs.js";
 import type { CourseProgressSummary, GetProgressResponse } from "../schemas/progress.js";
-import { courseKey, decodeProgressHash, progressKey, type BufferedProgress } from "./layout.js";
+import { bufferKey, courseKey, decodeProgressHash, type BufferedProgress } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 import { completionPercentage } from "./segments.js";
 import { coursePath, parseProgressDoc, progressPath } from "./store.js";
 
 export type ProgressReadCache = Pick<Redis, "pipeline" | "set">;
 
+/** The user's shard, and during a reshard the shard that held their buffer before it (progress/shards.ts). */
+export interface UserCaches {
+  current: ProgressReadCache;
+  previous?: ProgressReadCache;
+}
+
 /** totalLectures is cached for 24 h (DESIGN.md); the lecture trigger refreshes it on every change. */
 export const COURSE_CACHE_TTL_SECONDS = 24 * 3600;
 
-export async function readProgress(db: Firestore, cache: ProgressReadCache, uid: string, courseId: string): Promise<GetProgressResponse> {
+export async function readProgress(db: Firestore, caches: UserCaches, uid: string, courseId: string): Promise<GetProgressResponse> {
   const [snapshot, { buffered, cachedTotal }] = await Promise.all([
     db.doc(progressPath(uid, courseId)).get(),
-    readBuffer(cache, uid, courseId),
+    readBuffer(caches, uid, courseId),
   ]);
-  const totalLectures = cachedTotal ?? (await loadTotalLectures(db, cache, courseId));
+  const totalLectures = cachedTotal ?? (await loadTotalLectures(db, caches.current, courseId));
   // Infinity: reading never completes a lecture; that is the flush's job.
   const { doc } = mergeBuffered(parseProgressDoc(snapshot.data()), buffered, Infinity);
   return {
@@ -39,11 +46,17 @@ export async function readProgress(db: Firestore, cache: ProgressReadCache, uid:
   };
 }
 
-async function readBuffer(cache: ProgressReadCache, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotal?: number }> {
+async function readBuffer(caches: UserCaches, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotal?: number }> {
+  const key = bufferKey(uid, courseId);
   try {
-    const [hash, total] = (await cache.pipeline().hgetall(progressKey(uid, courseId)).get(courseKey(courseId)).exec()) as [unknown, unknown];
+    const [[hash, total], previous] = await Promise.all([
+      caches.current.pipeline().hgetall(key).get(courseKey(courseId)).exec() as Promise<[unknown, unknown]>,
+      caches.previous?.pipeline().hgetall(key).exec() as Promise<[unknown]> | undefined,
+    ]);
     const cachedTotal = total === null || total === undefined ? undefined : Number(total);
-    return { buffered: decodeProgressHash(hashFromReply(hash)), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
+    // Field names carry the window and ping time, so the union of both shards' fields is the user's whole buffer.
+    const fields = { ...hashFromReply(previous?.[0]), ...hashFromReply(hash) };
+    return { buffered: decodeProgressHash(fields), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
   } catch (error) {
     if (!isUnreachable(error)) throw error;
     logs.redisUnreachable({ during: "getProgress", error });

@@ -1,18 +1,12 @@
 /** The Firestore side of progress: where documents live and how merged progress is written. */
 import type { Transaction } from "firebase-admin/firestore";
 import type { FirestoreKit, FirestoreModule } from "../adapters/firestore.js";
-import { ProgressDoc, type UnmarkedKey } from "../schemas/progress.js";
+import { ProgressDoc } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
 
 export const progressPath = (uid: string, courseId: string) => `users/${uid}/progress/${courseId}`;
 export const coursePath = (courseId: string) => `courses/${courseId}`;
-/**
- * Keys that may hold a window's fields in Redis without the key's dirty mark (a degraded ping, progress/ping.ts),
- * one document per key and window, until a flush has marked them.
- */
-export const UNMARKED_COLLECTION = "_sync/writeBehind/unmarked";
-export const unmarkedPath = (window: number, uid: string, courseId: string) => `${UNMARKED_COLLECTION}/${window}:${uid}:${courseId}`;
 /** Keys the flush gave up on, with their buffered fields (flush-page.ts, replayQuarantine). */
 export const QUARANTINE_COLLECTION = "_sync/writeBehind/quarantine";
 export const quarantinePath = (uid: string, courseId: string) => `${QUARANTINE_COLLECTION}/${uid}:${courseId}`;
@@ -28,10 +22,8 @@ export function progressData(doc: ProgressDoc, sdk: FirestoreModule): Record<str
 
 /**
  * The degraded ping path: merges buffered progress into the stored document in one transaction
- * (so a concurrent flush or completion is never overwritten), and records the key as possibly unmarked in
- * `unmarkedWindow` in the same transaction, so that the ping is acknowledged only with both. Like the flush, it
- * stores only lectures the catalogue has (it reads their documents first). Returns the lectures that
- * became complete.
+ * (so a concurrent flush or completion is never overwritten). Like the flush, it stores only lectures the catalogue
+ * has (it reads their documents first). Returns the lectures that became complete.
  */
 export async function writeBufferedDirect(
   kit: FirestoreKit,
@@ -39,7 +31,6 @@ export async function writeBufferedDirect(
   courseId: string,
   buffered: BufferedProgress,
   completionThreshold: number,
-  unmarkedWindow?: number,
 ): Promise<string[]> {
   const ref = kit.db.doc(progressPath(uid, courseId));
   // Read outside the transaction: the catalogue is not what it guards, and lecture documents read inside it would be
@@ -51,10 +42,6 @@ export async function writeBufferedDirect(
     const stored = parseProgressDoc((await tx.get(ref)).data());
     const { doc, newlyCompleted, changed } = mergeBuffered(stored, buffered, completionThreshold, catalogue);
     if (changed) tx.set(ref, progressData(doc, kit.sdk), { merge: true });
-    if (unmarkedWindow !== undefined) {
-      const entry: UnmarkedKey = { uid, courseId, window: unmarkedWindow };
-      tx.set(kit.db.doc(unmarkedPath(unmarkedWindow, uid, courseId)), entry);
-    }
     return newlyCompleted;
   });
 }

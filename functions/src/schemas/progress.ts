@@ -102,10 +102,10 @@ export interface FlushRun extends FlushReport {
   skippedCompletions: number;
   /** Buffered lectures left out because their course's catalogue does not hold them (never stored). */
   droppedLectures: number;
-  /** Keys a degraded ping recorded as possibly unmarked, marked dirty by this run. */
-  remarkedKeys: number;
   /** Keys whose write failed in QUARANTINE_AFTER_RUNS runs in a row, moved to the quarantine by this run. */
   quarantinedKeys: number;
+  /** Parts not scanned to the end (time budget or maxKeys): their remaining keys wait for the next run. */
+  incompleteParts: number;
 }
 
 /** `_sync/writeBehind/quarantine/{uid}:{courseId}`: a key's buffered fields the flush gave up on (replayQuarantine). */
@@ -121,6 +121,3 @@ export type QuarantineDoc = z.infer<typeof QuarantineDoc>;
 export const ReplayQuarantineRequest = z.strictObject({ limit: z.number().int().min(1).max(1_000).optional() });
 export type ReplayQuarantineRequest = z.infer<typeof ReplayQuarantineRequest>;
 
-/** `_sync/writeBehind/unmarked/{window}:{uid}:{courseId}`: a key that may hold fields of `window` without its dirty mark. */
-export const UnmarkedKey = z.strictObject({ uid: Id, courseId: Id, window: z.number().int().nonnegative() });
-export type UnmarkedKey = z.infer<typeof UnmarkedKey>;

@@ -31,6 +31,10 @@ export const SyncStatusResponse = z.strictObject({
     lastFlush: z
       .strictObject({ at: z.string().nullable(), trigger: z.string(), keys: z.number(), writes: z.number(), durationMs: z.number(), remainingDirty: z.number() })
       .nullable(),
+    /** The latest scheduled flush run, from the reports of the parts done so far. */
+    lastRun: z
+      .strictObject({ runId: z.string(), partsTotal: z.number(), partsDone: z.number(), keys: z.number(), writes: z.number(), failedKeys: z.number() })
+      .nullable(),
   }),
   sinks: z.strictObject({ bigquery: SinkStatusView, mongo: SinkStatusView, cosmos: SinkStatusView }),
 });

@@ -19,6 +19,7 @@ import {
   SINK_SECRETS,
   migrationPhase,
 } from "../config.js";
+import { allShards } from "../progress/shards.js";
 import { windowMsOfSchedule } from "../progress/window.js";
 import * as logs from "../logs.js";
 import { adminCallableOptions, mirrorTriggerOptions, scheduleOptions } from "../options.js";
@@ -118,7 +119,7 @@ export const replayDeadLettersSchedule = onSchedule(
 );
 
 export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: GetSyncStatusRequest, admin: true }, async () =>
-  readSyncStatus(await firestoreKit(), upstash(), {
+  readSyncStatus(await firestoreKit(), allShards().map((shard) => upstash(shard)), {
     phase: migrationPhase(),
     enabled: sinkEnabled,
     windowMs: windowMsOfSchedule(FLUSH_SCHEDULE),

@@ -1,22 +1,20 @@
 /**
- * The sync status (API.md getSyncStatus), in O(1): two `_sync` documents, one count of dead letters per sink and one
- * of quarantined keys, and
- * one Redis pipeline of SCARDs over the recent flush windows — never a scan of user data.
+ * The sync status (API.md getSyncStatus), in O(1): three `_sync` documents (the write-behind, its latest flush run,
+ * the sinks), one count of dead letters per sink and one of quarantined keys, and one DBSIZE per Upstash shard —
+ * never a scan of user data.
  */
 import type { Redis } from "@upstash/redis";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import type { MigrationPhase } from "../config.js";
-import { dirtyKey } from "../progress/layout.js";
+import { aggregateParts, type PartSummary } from "../progress/flush.js";
+import { flushRunPath, WRITE_BEHIND_DOC } from "../progress/flush-tasks.js";
 import { QUARANTINE_COLLECTION } from "../progress/store.js";
-import { windowOf, windowStartMs } from "../progress/window.js";
+import { windowStartMs } from "../progress/window.js";
 import type { SyncStatusResponse } from "../schemas/sync.js";
 import { DEAD_LETTERS } from "./dead-letters.js";
 import { SINKS_STATUS } from "./sink-status.js";
 import { SINK_NAMES, type SinkName } from "./sinks/sink.js";
 
-export const WRITE_BEHIND_STATUS = "_sync/writeBehind";
-/** Windows looked at for dirty keys: the open one and the two before it (a healthy flush drains the rest). */
-const RECENT_WINDOWS = 3;
 
 export interface StatusOptions {
   phase: MigrationPhase;
@@ -28,18 +26,20 @@ export interface StatusOptions {
 type TimestampLike = { toDate(): Date } | undefined;
 const iso = (value: unknown) => ((value as TimestampLike)?.toDate ? (value as { toDate(): Date }).toDate().toISOString() : null);
 
-export async function readSyncStatus(kit: FirestoreKit, cache: Pick<Redis, "pipeline">, options: StatusOptions): Promise<SyncStatusResponse> {
+export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Redis, "dbsize">[], options: StatusOptions): Promise<SyncStatusResponse> {
   const nowMs = options.nowMs ?? Date.now();
-  const [[writeBehind, sinks], deadLetters, dirty, quarantined] = await Promise.all([
-    kit.db.getAll(kit.db.doc(WRITE_BEHIND_STATUS), kit.db.doc(SINKS_STATUS)),
+  const [[writeBehind, sinks], deadLetters, buffered, quarantined] = await Promise.all([
+    kit.db.getAll(kit.db.doc(WRITE_BEHIND_DOC), kit.db.doc(SINKS_STATUS)),
     Promise.all(SINK_NAMES.map(async (sink) => (await kit.db.collection(DEAD_LETTERS).where("sink", "==", sink).count().get()).data().count)),
-    recentDirty(cache, nowMs, options.windowMs),
+    bufferedKeys(shards),
     kit.db.collection(QUARANTINE_COLLECTION).count().get().then((counted) => counted.data().count),
   ]);
   const lastFlush = writeBehind?.get("lastFlush") as Record<string, unknown> | undefined;
-  // Redis down: the last flush's remainder is the best figure there is.
-  const dirtyKeys = dirty?.keys ?? Number(lastFlush?.["remainingDirty"] ?? 0);
-  const oldestDirtyAgeSeconds = dirty ? dirty.oldestAgeSeconds : Number(lastFlush?.["oldestDirtyAgeSeconds"] ?? 0);
+  const lastRunId = writeBehind?.get("lastRunId") as string | undefined;
+  const run = lastRunId ? runView(lastRunId, (await kit.db.doc(flushRunPath(lastRunId)).get()).data(), nowMs, options.windowMs) : null;
+  // Redis down: what the last run left behind is the best figure there is.
+  const dirtyKeys = buffered ?? run?.failedKeys ?? Number(lastFlush?.["remainingDirty"] ?? 0);
+  const oldestDirtyAgeSeconds = run?.oldestDirtyAgeSeconds ?? Number(lastFlush?.["oldestDirtyAgeSeconds"] ?? 0);
 
   const sinkView = (sink: SinkName, index: number) => {
     const data = (sinks?.get(sink) ?? {}) as Record<string, unknown>;
@@ -69,24 +69,35 @@ export async function readSyncStatus(kit: FirestoreKit, cache: Pick<Redis, "pipe
             remainingDirty: Number(lastFlush["remainingDirty"] ?? 0),
           }
         : null,
+      lastRun: run ? { runId: run.runId, partsTotal: run.partsTotal, partsDone: run.partsDone, keys: run.keys, writes: run.writes, failedKeys: run.failedKeys } : null,
     },
     sinks: { bigquery: sinkView("bigquery", 0), mongo: sinkView("mongo", 1), cosmos: sinkView("cosmos", 2) },
   };
 }
 
-async function recentDirty(cache: Pick<Redis, "pipeline">, nowMs: number, windowMs: number): Promise<{ keys: number; oldestAgeSeconds: number } | undefined> {
-  const open = windowOf(nowMs, windowMs);
-  const windows = Array.from({ length: RECENT_WINDOWS }, (_, i) => open - (RECENT_WINDOWS - 1) + i);
+/**
+ * Keys on every shard (DBSIZE, one command each): the buffer's keys, which exist only while they hold unflushed pings,
+ * plus one cached lecture count per course and the parts' flush locks. Undefined when a shard cannot be reached.
+ */
+async function bufferedKeys(shards: readonly Pick<Redis, "dbsize">[]): Promise<number | undefined> {
   try {
-    const pipeline = cache.pipeline();
-    for (const window of windows) pipeline.scard(dirtyKey(window));
-    const counts = ((await pipeline.exec()) as unknown[]).map(Number);
-    const oldest = windows.find((_, i) => (counts[i] ?? 0) > 0);
-    return {
-      keys: counts.reduce((sum, count) => sum + count, 0),
-      oldestAgeSeconds: oldest === undefined ? 0 : Math.round((nowMs - windowStartMs(oldest, windowMs)) / 1000),
-    };
+    const counts = await Promise.all(shards.map((shard) => shard.dbsize()));
+    return counts.reduce((sum, count) => sum + Number(count), 0);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The latest scheduled run from its parts' reports. Until every part has reported, its window is still partly in the
+ * buffer, so the lag is the window's age; afterwards, the age of the oldest window a failed key still holds.
+ */
+function runView(runId: string, data: Record<string, unknown> | undefined, nowMs: number, windowMs: number) {
+  const parts = Object.values((data?.["parts"] ?? {}) as Record<string, PartSummary>);
+  const partsTotal = Number(data?.["partsTotal"] ?? 0);
+  const window = Number(data?.["window"] ?? 0);
+  const run = aggregateParts(parts, { nowMs, windowMs, durationMs: 0 });
+  const pending = parts.length < partsTotal;
+  const oldestDirtyAgeSeconds = pending ? Math.max(0, Math.round((nowMs - windowStartMs(window, windowMs)) / 1000)) : run.oldestDirtyAgeSeconds;
+  return { runId, partsTotal, partsDone: parts.length, keys: run.keys, writes: run.writes, failedKeys: run.failedKeys, oldestDirtyAgeSeconds };
 }

@@ -4,6 +4,8 @@
  * reach, no param that names an address has a default, schedules name their time zone, and the functions that
  * connect to MongoDB stay under the tier's connection limit together.
  */
+import { secretMatches } from "./reach.ts";
+
 export interface ManifestEndpoint {
   region?: string[];
   availableMemoryMb?: number | null;
@@ -60,8 +62,8 @@ export function manifestProblems(manifest: Manifest, policy: ManifestPolicy): st
 
     const bound = new Set((endpoint.secretEnvironmentVariables ?? []).map((secret) => secret.key));
     const reached = policy.reachedSecrets.get(name) ?? new Set<string>();
-    for (const secret of reached) if (!bound.has(secret)) problems.push(`${name}: its code reaches secret ${secret}, which is not bound`);
-    for (const secret of bound) if (!reached.has(secret)) problems.push(`${name}: secret ${secret} is bound but its code never reaches it`);
+    for (const secret of reached) if (![...bound].some((key) => secretMatches(secret, key))) problems.push(`${name}: its code reaches secret ${secret}, which is not bound`);
+    for (const secret of bound) if (![...reached].some((family) => secretMatches(family, secret))) problems.push(`${name}: secret ${secret} is bound but its code never reaches it`);
     if (bound.has(policy.mongoSecret)) {
       mongoConnections += (endpoint.maxInstances ?? PLATFORM_DEFAULT_MAX_INSTANCES) * policy.mongoConnectionsPerInstance;
     }

@@ -60,13 +60,31 @@ export function secretsReachedByFunction(functionsDir: string): Map<string, Set<
   }
 }
 
-/** `const X = defineSecret("NAME", ...)` → "NAME". */
+/**
+ * `const X = defineSecret("NAME", ...)` → "NAME"; a family declared together, such as one per shard
+ * (`const XS = Array.from(..., () => defineSecret(\`NAME${suffix}\`))`), → "NAME*" (see secretMatches).
+ */
 function secretName(declaration: ts.Node): string | undefined {
-  if (!ts.isVariableDeclaration(declaration) || !declaration.initializer || !ts.isCallExpression(declaration.initializer)) return undefined;
-  const { expression, arguments: args } = declaration.initializer;
-  if (!ts.isIdentifier(expression) || expression.text !== "defineSecret") return undefined;
-  const [name] = args;
-  return name && ts.isStringLiteral(name) ? name.text : undefined;
+  if (!ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "defineSecret") {
+      const [name] = node.arguments;
+      if (name && (ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))) found = name.text;
+      else if (name && ts.isTemplateExpression(name)) found = `${name.head.text}*`;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(declaration.initializer);
+  return found;
+}
+
+/** Whether a bound secret is the reached one, or of the reached family: "NAME*" stands for NAME, NAME_1, NAME_2, ... */
+export function secretMatches(reached: string, bound: string): boolean {
+  if (!reached.endsWith("*")) return reached === bound;
+  return new RegExp(`^${reached.slice(0, -1)}(_\\d+)?$`).test(bound);
 }
 
 export const FUNCTIONS_DIR = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");

@@ -4,6 +4,8 @@
  */
 import type { Redis } from "@upstash/redis";
 import { createUpstashClient, REDIS_BULK_TIMEOUT_MS } from "../../src/adapters/upstash.js";
+import { partitionPattern } from "../../src/progress/layout.js";
+import { userShards } from "../../src/progress/shards.js";
 
 export interface CommandCounter {
   total(): number;
@@ -54,11 +56,29 @@ export function countingRedis<T extends object>(client: T): { client: T; counter
 }
 
 /** A real @upstash/redis client for the stack's bridge, configured as the product's adapter is (its transport too). */
-export function stackRedis(options: { url?: string; timeoutMs?: number } = {}): Redis {
+/** A client of the shard that holds `uid`'s buffer, as the product picks it. */
+export function userRedis(uid: string): Redis {
+  return stackRedis({ shard: userShards(uid).current });
+}
+
+export function stackRedis(options: { url?: string; timeoutMs?: number; shard?: number } = {}): Redis {
+  const suffix = options.shard ? `_${options.shard}` : "";
   return createUpstashClient({
-    url: options.url ?? (process.env["UPSTASH_REDIS_REST_URL"] as string),
-    token: process.env["UPSTASH_REDIS_REST_TOKEN"] as string,
+    url: options.url ?? (process.env[`UPSTASH_REDIS_REST_URL${suffix}`] as string),
+    token: process.env[`UPSTASH_REDIS_REST_TOKEN${suffix}`] as string,
     timeoutMs: options.timeoutMs ?? REDIS_BULK_TIMEOUT_MS,
     retries: 0,
   });
+}
+
+/** The buffer's keys on one shard (of one part, if given), sorted: what a flush still has to drain there. */
+export async function bufferKeys(redis: Redis, part?: number): Promise<string[]> {
+  const keys = new Set<string>();
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, { match: part === undefined ? "lp:b:*" : partitionPattern(part), count: 1_000 });
+    cursor = String(next);
+    for (const key of found) keys.add(String(key));
+  } while (cursor !== "0");
+  return [...keys].sort();
 }

@@ -4,15 +4,15 @@
  * write exactly: the shared stack serves other files in parallel, so neither is possible there. Once started, this
  * process's env — callFunction, stackStats, the product's adapters — points at it.
  */
-import { startStack, type Stack } from "@learnpulse/local-stack";
+import { startStack, type Stack, type StackOptions } from "@learnpulse/local-stack";
 
 /** Set by setup-env.ts from the shared stack; startStack would take them for external servers and use those. */
 const SHARED_SERVERS = ["FIRESTORE_EMULATOR_HOST", "MONGODB_URI", "FIREBASE_AUTH_EMULATOR_HOST"];
 
-export async function startOwnStack(params: Record<string, string> = {}): Promise<Stack> {
+export async function startOwnStack(params: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   for (const name of SHARED_SERVERS) delete process.env[name];
   Object.assign(process.env, params);
-  const stack = await startStack({ log: () => undefined });
+  const stack = await startStack({ log: () => undefined, ...options });
   Object.assign(process.env, stack.env);
   return stack;
 }

@@ -1,14 +1,15 @@
 /**
  * Arrangements shared by the progress tests: a course of their own, pings buffered in a window that has closed, and
- * flushes that wait their turn for the lock.
+ * flushes that wait their turn for the parts' locks.
  */
 import { firestore } from "../../src/adapters/firestore.js";
 import { writeDirect } from "../../src/progress/functions.js";
 import { recordPing } from "../../src/progress/ping.js";
+import { partitionOf } from "../../src/progress/layout.js";
 import { windowOf } from "../../src/progress/window.js";
 import type { SaveProgressRequest } from "../../src/schemas/progress.js";
-import { stackRedis } from "./counting.js";
-import { FlushLockedError, flushProgress, type FlushOptions } from "../../src/progress/flush.js";
+import { userRedis } from "./counting.js";
+import { flushAll, type FlushAllOptions } from "../../src/progress/flush.js";
 import type { FlushDeps } from "../../src/progress/flush-ports.js";
 import type { FlushRun } from "../../src/schemas/progress.js";
 import { uniqueId } from "./stack.js";
@@ -34,18 +35,22 @@ export const FIVE_MIN = 300_000;
  */
 export async function pingInClosedWindow(uid: string, ping: SaveProgressRequest, atMs = 1_000): Promise<number> {
   const window = windowOf(Date.now(), FIVE_MIN) - 2;
-  await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + atMs }, uid, ping);
+  await recordPing({ cache: userRedis(uid), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + atMs }, uid, ping);
   return window;
 }
 
-/** Flushes, waiting while another test's flush holds the lock (tests run in parallel against one Redis). */
-export async function flushWhenFree(deps: FlushDeps, options: FlushOptions = {}): Promise<FlushRun> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await flushProgress(deps, options);
-    } catch (error) {
-      if (!(error instanceof FlushLockedError) || attempt > 400) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+/** Flushes every part of every shard the deps hold, waiting for parts another test's flush holds (one Redis serves all). */
+export async function flushWhenFree(deps: FlushDeps, options: FlushAllOptions = {}): Promise<FlushRun> {
+  return flushAll(deps, deps.caches.map((_, shard) => shard), { lockWaitMs: 20_000, ...options });
+}
+
+/** `count` new uids whose keys share one part of the buffer (so that their keys meet in one page of one worker). */
+export function uidsInOnePart(count: number, prefix = "stu"): string[] {
+  const first = uniqueId(prefix);
+  const uids = [first];
+  while (uids.length < count) {
+    const uid = uniqueId(prefix);
+    if (partitionOf(uid) === partitionOf(first)) uids.push(uid);
   }
+  return uids;
 }

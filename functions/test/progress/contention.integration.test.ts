@@ -3,20 +3,20 @@
  * scheduled flush failed with FAILED_PRECONDITION, because one document changed between the page's read and its
  * all-or-nothing batch, three attempts in a row, and the whole run gave up), and the flush lock when Redis answers
  * too late (found by npm run simulate: a lock SET that timed out but was applied blocked flushNow for 5 minutes).
- * Also the pages a flush has in flight at once. On a stack of this file's own, so that each flush report counts this
- * file's keys alone.
+ * Also the pages a part's worker has in flight at once. On a stack of this file's own, so that each flush report
+ * counts this file's keys alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import { FLUSH_LOCK_KEY, FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushProgress } from "../../src/progress/flush.js";
+import { FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushLockKey, flushPart } from "../../src/progress/flush.js";
 import type { FlushCache, FlushStore } from "../../src/progress/flush-ports.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
-import { dirtyKey, pingFields, progressKey } from "../../src/progress/layout.js";
+import { bufferKey, partitionOf, pingFields } from "../../src/progress/layout.js";
 import { recordPing } from "../../src/progress/ping.js";
 import { windowOf } from "../../src/progress/window.js";
-import { stackRedis } from "../helpers/counting.js";
+import { bufferKeys, stackRedis, userRedis } from "../helpers/counting.js";
 import { startOwnStack } from "../helpers/own-stack.js";
 import { createCourse, FIVE_MIN, flushWhenFree } from "../helpers/progress.js";
 import { uniqueId } from "../helpers/stack.js";
@@ -42,7 +42,7 @@ describe("the flush when a document keeps changing under it", () => {
     for (const [n, uid] of uids.entries()) {
       // Existing documents: the flush writes them with an update-time precondition.
       await db.doc(`users/${uid}/progress/${courseId}`).set({ watchTimes: {} });
-      await recordPing({ cache: stackRedis(), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + 1_000 }, uid, {
+      await recordPing({ cache: userRedis(uid), writeDirect, windowMs: FIVE_MIN, now: () => window * FIVE_MIN + 1_000 }, uid, {
         courseId,
         lectureId,
         position: 10 + n,
@@ -70,8 +70,8 @@ describe("the flush when a document keeps changing under it", () => {
       Promise.all(uids.map(async (uid) => (await db.doc(`users/${uid}/progress/${courseId}`).get()).get("watchTimes") as Record<string, number>));
     expect(await positions()).toEqual(uids.map((_, n) => (n === 0 ? {} : { [lectureId]: 10 + n })));
     const redis = stackRedis();
-    expect(await redis.smembers(dirtyKey(window))).toEqual([progressKey(contended, courseId)]);
-    expect(hashFromReply(await redis.hgetall(progressKey(uids[1] as string, courseId)))).toEqual({});
+    expect(await bufferKeys(redis)).toEqual([bufferKey(contended, courseId)]);
+    expect(hashFromReply(await redis.hgetall(bufferKey(uids[1] as string, courseId)))).toEqual({});
 
     const second = await flushWhenFree({ ...base, windowMs: FIVE_MIN });
 
@@ -81,9 +81,9 @@ describe("the flush when a document keeps changing under it", () => {
 });
 
 describe("the flush lock when Redis answers too late", () => {
-  it("when the lock's SET is applied but its answer times out, then the run fails and leaves the lock free for the next", async () => {
+  it("when a part's lock SET is applied but its answer times out, then the part fails and leaves the lock free for the next", async () => {
     const base = await flushDeps();
-    const lateCache = new Proxy(base.cache, {
+    const lateCache = new Proxy(base.caches[0] as FlushCache, {
       get(target, property, receiver) {
         if (property !== "set") return Reflect.get(target, property, receiver) as unknown;
         return async (...args: Parameters<FlushCache["set"]>) => {
@@ -92,27 +92,33 @@ describe("the flush lock when Redis answers too late", () => {
         };
       },
     });
+    const part = { shard: 0, part: 3 };
 
-    await expect(flushProgress({ ...base, cache: lateCache as FlushCache, windowMs: FIVE_MIN })).rejects.toThrow(/timeout/);
+    await expect(flushPart({ ...base, caches: [lateCache as FlushCache], windowMs: FIVE_MIN }, part, { runId: "late" })).rejects.toThrow(/timeout/);
 
-    expect(await stackRedis().get(FLUSH_LOCK_KEY)).toBeNull();
-    await expect(flushProgress({ ...base, windowMs: FIVE_MIN })).resolves.toMatchObject({ failedKeys: 0 });
+    expect(await stackRedis().get(flushLockKey(3))).toBeNull();
+    await expect(flushPart({ ...base, windowMs: FIVE_MIN }, part, { runId: "after" })).resolves.toMatchObject({ failedKeys: 0 });
   }, 30_000);
 });
 
-describe("the flush's pages in flight", () => {
-  /** `keys` dirty keys in one closed window, each with a position; answers the window and a course for them. */
-  async function seedWindow(keys: number): Promise<{ window: number; courseId: string; uids: string[] }> {
+describe("a part's pages in flight", () => {
+  const PART = { shard: 0, part: 5 };
+
+  /** `keys` keys of PART in one closed window, each with a position; answers a course for them and the uids. */
+  async function seedPart(keys: number): Promise<{ courseId: string; uids: string[] }> {
     const { courseId, lectureIds } = await createCourse(1);
     const window = windowOf(Date.now(), FIVE_MIN) - 3;
-    const uids = Array.from({ length: keys }, () => uniqueId("page"));
+    const uids: string[] = [];
+    while (uids.length < keys) {
+      const uid = uniqueId("page");
+      if (partitionOf(uid) === PART.part) uids.push(uid);
+    }
     const pipeline = stackRedis().pipeline();
     for (const uid of uids) {
-      const fields = pingFields(window, { lectureId: lectureIds[0] as string, position: 7, atMs: window * FIVE_MIN + 1 });
-      pipeline.hset(progressKey(uid, courseId), fields).sadd(dirtyKey(window), progressKey(uid, courseId));
+      pipeline.hset(bufferKey(uid, courseId), pingFields(window, { lectureId: lectureIds[0] as string, position: 7, atMs: window * FIVE_MIN + 1 }));
     }
     await pipeline.exec();
-    return { window, courseId, uids };
+    return { courseId, uids };
   }
 
   /** The flush's store, with the most batches it ever had uncommitted at once; `fail` rejects a page's commit. */
@@ -138,46 +144,45 @@ describe("the flush's pages in flight", () => {
   }
 
   const KEYS = FLUSH_PAGE_SIZE * 2 + 100;
+  const partKeys = () => bufferKeys(stackRedis(), PART.part);
 
-  it(`when a window holds ${KEYS} keys, then ${FLUSH_PAGES_IN_FLIGHT} pages are written at once and every key is drained`, async () => {
-    const { window } = await seedWindow(KEYS);
+  it(`when a part holds ${KEYS} keys, then ${FLUSH_PAGES_IN_FLIGHT} pages are written at once and every key is drained`, async () => {
+    await seedPart(KEYS);
     const { deps, seen } = await watchedStore();
 
-    const run = await flushWhenFree(deps);
+    const run = await flushPart(deps, PART, { runId: "pages" });
 
-    expect(run).toMatchObject({ keys: KEYS, writes: KEYS, failedKeys: 0, remainingDirty: 0 });
+    expect(run).toMatchObject({ keys: KEYS, writes: KEYS, failedKeys: 0, complete: true });
     expect(seen.most).toBe(FLUSH_PAGES_IN_FLIGHT);
-    expect(await stackRedis().scard(dirtyKey(window))).toBe(0);
+    expect(await partKeys()).toEqual([]);
   }, 60_000);
 
-  it("when maxKeys is less than the window holds, then the run starts no page past it and the rest stay dirty", async () => {
-    const { window } = await seedWindow(KEYS);
+  it("when maxKeys is less than the part holds, then the run starts no page past it and the rest stay buffered", async () => {
+    await seedPart(KEYS);
     const { deps } = await watchedStore();
     const maxKeys = FLUSH_PAGE_SIZE + 200;
 
-    const run = await flushWhenFree(deps, { maxKeys });
+    const run = await flushPart(deps, PART, { runId: "max", maxKeys });
 
-    // SSCAN's COUNT is a hint: a page may hold a few keys more than asked.
-    expect(run.keys).toBeGreaterThanOrEqual(maxKeys);
-    expect(run.keys).toBeLessThan(KEYS);
-    expect(run.remainingDirty).toBe(KEYS - run.keys);
-    expect(await stackRedis().scard(dirtyKey(window))).toBe(KEYS - run.keys);
-    await flushWhenFree(deps);
+    expect(run).toMatchObject({ keys: maxKeys, complete: false });
+    expect((await partKeys()).length).toBe(KEYS - maxKeys);
+    await flushPart(deps, PART, { runId: "rest" });
+    expect(await partKeys()).toEqual([]);
   }, 60_000);
 
-  it("when Firestore fails after a page's commit, then the run fails once the pages in flight settle, and only the committed page is drained", async () => {
-    const { window, courseId, uids } = await seedWindow(KEYS);
+  it("when Firestore fails after a page's commit, then the part fails once the pages in flight settle, and only the committed page is drained", async () => {
+    const { courseId, uids } = await seedPart(KEYS);
     const { deps } = await watchedStore((commit) => commit >= 1);
 
-    await expect(flushWhenFree(deps)).rejects.toThrow("Firestore is failing");
+    await expect(flushPart(deps, PART, { runId: "failing" })).rejects.toThrow("Firestore is failing");
 
-    const dirty = await stackRedis().scard(dirtyKey(window));
+    const left = (await partKeys()).length;
     const db = await firestore();
     const stored = (await db.getAll(...uids.map((uid) => db.doc(`users/${uid}/progress/${courseId}`)))).filter((doc) => doc.exists).length;
-    expect(stored).toBeGreaterThan(FLUSH_PAGE_SIZE / 2); // one whole page (SSCAN's COUNT is a hint)
-    expect(stored).toBeLessThan(FLUSH_PAGE_SIZE * 2);
-    expect(dirty).toBe(KEYS - stored);
-    const rerun = await flushWhenFree((await watchedStore()).deps);
-    expect(rerun).toMatchObject({ keys: dirty, failedKeys: 0, remainingDirty: 0 });
+    expect(stored).toBe(FLUSH_PAGE_SIZE);
+    expect(left).toBe(KEYS - stored);
+    const rerun = await flushPart((await watchedStore()).deps, PART, { runId: "rerun" });
+    expect(rerun).toMatchObject({ keys: left, failedKeys: 0, complete: true });
+    expect(await partKeys()).toEqual([]);
   }, 60_000);
 });

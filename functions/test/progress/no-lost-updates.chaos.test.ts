@@ -1,127 +1,191 @@
 /**
- * No lost updates (DESIGN.md principle 4), under fire: 200 concurrent players × 30 pings on random lectures,
- * positions and segments, flushes every 100 ms alongside with 10% of Firestore commits failing (injected at the
- * flush's Firestore port) and one flush killed between its Firestore commit and its Redis clean-up. After a final
- * flush, Firestore must hold every player's last acknowledged position and cover every acknowledged segment.
+ * No lost updates (DESIGN.md principle 4), under fire, on 3 Upstash shards. 200 concurrent players × 30 pings on
+ * random lectures, positions and segments, through the production ping path (saveProgress's coalescing HSET client
+ * with its 500 ms deadline) behind fronts that hold some requests past the deadline (the ping is shed, Redis applies
+ * it later, the player retries as the ProgressTracker does) and reset some connections before or after Redis applied
+ * them (the ping degrades to Firestore). Meanwhile two flushers race, each flushing every part with 4 workers, 10% of
+ * Firestore commits fail, and one worker dies between its Firestore commit and its Redis clean-up, leaving its lock.
+ * After a final flush, Firestore must hold every player's last acknowledged position and cover every acknowledged
+ * segment, and no part was ever worked on by both flushers at once.
+ *
+ * The stack is this file's own, started before any product module loads: the shard count is read at load.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Stack } from "@learnpulse/local-stack";
+import type { FlushCache, FlushDeps, FlushStore } from "../../src/progress/flush-ports.js";
+import type { Segment } from "../../src/progress/segments.js";
 import { chaosSeed, prng } from "../helpers/prng.js";
-import { firestore } from "../../src/adapters/firestore.js";
-import { FLUSH_LOCK_KEY, FlushLockedError, flushProgress } from "../../src/progress/flush.js";
-import type { FlushDeps, FlushStore } from "../../src/progress/flush-ports.js";
-import { flushDeps, writeDirect } from "../../src/progress/functions.js";
-import { fromFlat } from "../../src/progress/merge.js";
-import { recordPing } from "../../src/progress/ping.js";
-import { coverageOf, type Segment } from "../../src/progress/segments.js";
-import { stackRedis } from "../helpers/counting.js";
-import { createCourse } from "../helpers/progress.js";
-import { uniqueId } from "../helpers/stack.js";
+import { startOwnStack } from "../helpers/own-stack.js";
+import { startRedisFront, type FrontAction, type RedisFront } from "../helpers/redis-front.js";
 
+const SHARDS = 3;
 const PLAYERS = 200;
 const PINGS = 30;
+const WORKERS = 4;
 const WINDOW_MS = 250;
-/** Pings reach Redis within a few ms here; a second of grace keeps the flush off windows still being written. */
+/** Pings reach Redis within a few ms here (held ones within 700 ms); a second of grace keeps the flush off open windows. */
 const GRACE_MS = 1_000;
 const LECTURE_SECONDS = 60;
 
-
 class Killed extends Error {}
 
+let stack: Stack;
+let fronts: RedisFront[] = [];
+beforeAll(async () => {
+  stack = await startOwnStack({ UPSTASH_SHARDS: String(SHARDS) }, { shards: SHARDS });
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(fronts.map((front) => front.close()));
+  await stack?.stop();
+});
+
 describe("no lost updates (chaos)", () => {
-  it("when pings race flushes that fail and crash, then Firestore ends with every acknowledged position and segment", async () => {
+  it(`when pings on ${SHARDS} shards race partitioned flushes that fail and crash, then Firestore ends with every acknowledged position and segment`, async () => {
+    const { firestore } = await import("../../src/adapters/firestore.js");
+    const { createUpstashClient, REDIS_TIMEOUT_MS, upstashBulk } = await import("../../src/adapters/upstash.js");
+    const { RateLimitedError } = await import("../../src/errors.js");
+    const { flushAll, flushLockKey } = await import("../../src/progress/flush.js");
+    const { flushDeps, pingCacheOf, writeDirect } = await import("../../src/progress/functions.js");
+    const { partitionOf } = await import("../../src/progress/layout.js");
+    const { fromFlat } = await import("../../src/progress/merge.js");
+    const { recordPing } = await import("../../src/progress/ping.js");
+    const { coverageOf } = await import("../../src/progress/segments.js");
+    const { userShards, allShards } = await import("../../src/progress/shards.js");
+    const { createCourse } = await import("../helpers/progress.js");
+    const { uniqueId } = await import("../helpers/stack.js");
+
     const seed = chaosSeed();
     const random = prng(seed);
+    expect(allShards()).toEqual([0, 1, 2]);
     const { courseId, lectureIds } = await createCourse(5);
-    const redis = stackRedis();
 
-    // The flush's Firestore port fails 10% of its commits; once, a commit succeeds and then the process "dies".
-    const base = { ...(await flushDeps()), windowMs: WINDOW_MS, graceMs: GRACE_MS };
-    let commits = 0;
+    // The pings' way to Redis: 5% held past the deadline, 2% reset before Redis sees them, 2% after it applied them.
+    const faulty = (): FrontAction => {
+      const roll = random();
+      if (roll < 0.05) return { kind: "hold", ms: REDIS_TIMEOUT_MS + 200 };
+      if (roll < 0.07) return { kind: "reset-before" };
+      if (roll < 0.09) return { kind: "reset-after" };
+      return { kind: "pass" };
+    };
+    fronts = await Promise.all(stack.redisShards.map((shard) => startRedisFront(shard.restUrl, faulty)));
+    const pingCaches = stack.redisShards.map((shard, n) =>
+      pingCacheOf(createUpstashClient({ url: (fronts[n] as RedisFront).url, token: shard.token, timeoutMs: REDIS_TIMEOUT_MS, retries: 0 })),
+    );
+
+    const base: FlushDeps = { ...(await flushDeps()), windowMs: WINDOW_MS, graceMs: GRACE_MS };
+    expect(base.caches).toHaveLength(SHARDS);
+
+    // The flush's Firestore port fails 10% of its commits; once, a commit succeeds and then its worker "dies".
     let attempts = 0;
+    let commits = 0;
     let injectedFailures = 0;
     let killArmed = false;
     let killed = false;
-    const failingStore: FlushStore = {
-      ...base.store,
+    let leftLock: { shard: number; key: string } | undefined;
+    const failingStore = (inner: FlushStore): FlushStore => ({
+      ...inner,
       async write(writes) {
-        // Every tenth commit fails: 10%, spread over the run.
         if (++attempts % 10 === 3) {
           injectedFailures++;
           throw new Error("injected Firestore commit failure");
         }
-        const result = await base.store.write(writes);
+        const result = await inner.write(writes);
         if (++commits === 4 && !killed) killArmed = true;
         return result;
       },
-    };
-    // After the armed commit, every Redis call of that flush fails, as if its process had died: no clean-up, no unlock.
-    const dyingCache = new Proxy(base.cache, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          if (killArmed) {
-            killArmed = false;
-            killed = true;
-            throw new Killed("flush killed between Firestore commit and clean-up");
-          }
-          if (killed && property === "del" && args[0] === FLUSH_LOCK_KEY) throw new Killed("a dead flush releases nothing");
-          return value.apply(target, args);
-        };
-      },
     });
-    const chaosDeps: FlushDeps = { ...base, store: failingStore, cache: dyingCache as FlushDeps["cache"] };
+    // After the armed commit, the next Redis call fails as if the worker's process had died, and so does the first
+    // release of a lock after it: the dead worker cleans nothing up and releases nothing.
+    const dying = (cache: FlushCache, shard: number) =>
+      new Proxy(cache, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            if (killArmed) {
+              killArmed = false;
+              killed = true;
+              throw new Killed("worker killed between Firestore commit and clean-up");
+            }
+            if (killed && !leftLock && property === "del" && String(args[0]).startsWith("lp:lock:flush:")) {
+              leftLock = { shard, key: String(args[0]) };
+              throw new Killed("a dead worker releases nothing");
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+
+    // Each flusher's Firestore activity per part, to show that two flushers never work on one part at once.
+    const activity: { flusher: number; part: string; start: number; end: number }[] = [];
+    const watched = (inner: FlushStore, flusher: number): FlushStore => {
+      const around = async <T>(refs: { uid: string }[], call: () => Promise<T>): Promise<T> => {
+        const start = performance.now();
+        try {
+          return await call();
+        } finally {
+          for (const part of new Set(refs.map(({ uid }) => `${userShards(uid).current}/${partitionOf(uid)}`))) activity.push({ flusher, part, start, end: performance.now() });
+        }
+      };
+      return { ...inner, read: (refs) => around(refs, () => inner.read(refs)), write: (writes) => around(writes, () => inner.write(writes)) };
+    };
 
     let flushing = true;
     let flushRuns = 0;
-    const flusher = (async () => {
-      while (flushing) {
-        await flushProgress(chaosDeps).then(
-          () => flushRuns++,
-          (error: unknown) => {
-            if (error instanceof Killed) return redis.del(FLUSH_LOCK_KEY); // the dead flush's lock expires
-            if (!(error instanceof FlushLockedError) && !String(error).includes("injected")) throw error;
-          },
-        );
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    const flusher = (id: number) =>
+      (async () => {
+        const deps: FlushDeps = { ...base, store: watched(failingStore(base.store), id), caches: base.caches.map((cache, shard) => dying(cache, shard)) };
+        while (flushing) {
+          await flushAll(deps, allShards(), { concurrency: WORKERS, lockWaitMs: 0 }).then(
+            () => flushRuns++,
+            async (error: unknown) => {
+              // The dead worker's lock expires (FLUSH_LOCK_TTL_MS): here at once, by deleting it.
+              if (error instanceof Killed && leftLock) await upstashBulk(leftLock.shard).del(leftLock.key);
+              else if (!(error instanceof Killed) && !String(error).includes("injected") && !(error instanceof Error && error.name === "FlushLockedError")) throw error;
+            },
+          );
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+    const flushers = [flusher(1), flusher(2)];
 
     // Each player watches as one user; remember what was acknowledged.
     const lastPosition = new Map<string, number>();
     const acknowledgedSegments = new Map<string, Segment[]>();
+    const outcomes = { buffered: 0, degraded: 0, shed: 0 };
     const players = Array.from({ length: PLAYERS }, (_, i) => `${uniqueId("chaos")}-${i}`);
-    let acknowledged = 0;
     await Promise.all(
       players.map(async (uid) => {
+        const cache = pingCaches[userShards(uid).current] as (typeof pingCaches)[number];
         for (let n = 0; n < PINGS; n++) {
           const lectureId = lectureIds[Math.floor(random() * lectureIds.length)] as string;
           const start = Math.floor(random() * (LECTURE_SECONDS - 5));
           const end = Math.min(LECTURE_SECONDS, start + 1 + Math.floor(random() * 20));
-          const position = end;
-          const outcome = await recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS }, uid, {
-            courseId,
-            lectureId,
-            position,
-            duration: LECTURE_SECONDS,
-            playedSegments: [[start, end]],
-          });
-          expect(["buffered", "degraded"]).toContain(outcome);
-          acknowledged++;
+          const ping = { courseId, lectureId, position: end, duration: LECTURE_SECONDS, playedSegments: [[start, end]] as [number, number][] };
+          for (;;) {
+            try {
+              outcomes[await recordPing({ cache, writeDirect, windowMs: WINDOW_MS }, uid, ping)]++;
+              break;
+            } catch (error) {
+              if (!(error instanceof RateLimitedError)) throw error;
+              outcomes.shed++; // not acknowledged: the player keeps the ping and sends it again, as the tracker does
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+          }
           const key = `${uid}/${lectureId}`;
-          lastPosition.set(key, position);
+          lastPosition.set(key, end);
           acknowledgedSegments.set(key, [...(acknowledgedSegments.get(key) ?? []), [start, end]]);
           await new Promise((resolve) => setTimeout(resolve, 40 + random() * 80));
         }
       }),
     );
     flushing = false;
-    await flusher;
+    await Promise.all(flushers);
 
-    // Final flush once every window has closed and its grace passed, with a healthy Firestore.
-    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS + GRACE_MS + 50));
-    await redis.del(FLUSH_LOCK_KEY);
-    const final = await flushProgress(base);
+    // Final flush once every window has closed (held HSETs landed) and its grace passed, with a healthy Firestore.
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS + GRACE_MS + 800));
+    for (const shard of allShards()) for (let part = 0; part < 16; part++) await upstashBulk(shard).del(flushLockKey(part));
+    const final = await flushAll(base, allShards());
     expect(final.failedKeys).toBe(0);
 
     const db = await firestore();
@@ -135,19 +199,26 @@ describe("no lost updates (chaos)", () => {
         expect(snapshot.get(`watchTimes.${lectureId}`), key).toBe(lastPosition.get(key));
         const stored = fromFlat(snapshot.get(`segments.${lectureId}`) as number[]);
         for (const [start, end] of acknowledgedSegments.get(key) ?? []) {
-          // Covered if the stored union covers all of [start, end].
           const covered = coverageOf(stored.map(([s, e]) => [Math.max(s, start) - start, Math.min(e, end) - start] as Segment), end - start);
           expect(covered, `${key} [${start}, ${end}]`).toBe(1);
         }
         checked++;
       }
     });
-    console.log(
-      JSON.stringify({ chaos: "no-lost-updates", seed, players: PLAYERS, acknowledged, flushRuns, injectedFailures, killed, lecturesChecked: checked }),
-    );
-    expect(acknowledged).toBe(PLAYERS * PINGS);
+
+    const overlaps = activity.filter((a) => a.flusher === 1).filter((a) => activity.some((b) => b.flusher === 2 && b.part === a.part && b.start < a.end && a.start < b.end));
+    const faults = fronts.map((front) => front.counts);
+    console.log(JSON.stringify({ chaos: "no-lost-updates", seed, shards: SHARDS, players: PLAYERS, outcomes, flushRuns, injectedFailures, killed, faults, lecturesChecked: checked }));
+    expect(outcomes.buffered + outcomes.degraded).toBe(PLAYERS * PINGS);
+    expect(overlaps).toEqual([]);
+    // The faults happened, on every path: a dead worker, failed commits, shed and degraded pings, every shard pinged.
     expect(killed).toBe(true);
+    expect(leftLock).toBeDefined();
     expect(injectedFailures).toBeGreaterThan(0);
+    expect(outcomes.shed).toBeGreaterThan(0);
+    expect(outcomes.degraded).toBeGreaterThan(0);
+    for (const front of fronts) expect(front.counts.pass).toBeGreaterThan(0);
+    expect(new Set(activity.map((a) => a.flusher))).toEqual(new Set([1, 2]));
     expect(checked).toBeGreaterThan(PLAYERS);
   });
 });

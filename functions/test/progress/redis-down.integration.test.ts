@@ -1,6 +1,7 @@
 /**
  * Upstash down, not merely slow: the work that cannot go without it (the flush, the merged read) answers UNAVAILABLE
- * with the cause logged, a scheduled flush leaves the work to its next run, and the ping still degrades to Firestore.
+ * with the cause logged, a flush task fails and Cloud Tasks retries it until Redis is back, and the ping still degrades
+ * to Firestore.
  * On a stack of this file's own, since the faults would break every other file's pings and flushes on the shared one.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,7 +9,8 @@ import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { capturedLogLines } from "../helpers/log-capture.js";
 import { startOwnStack } from "../helpers/own-stack.js";
-import { createCourse } from "../helpers/progress.js";
+import { BUFFER_PARTITIONS } from "../../src/progress/layout.js";
+import { createCourse, pingInClosedWindow } from "../helpers/progress.js";
 import { callFunction, uniqueId } from "../helpers/stack.js";
 
 const logFile = inject("functionsLogFile");
@@ -16,7 +18,8 @@ const admin = { claims: { admin: true } };
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startOwnStack();
+  // Task retries in milliseconds rather than the queue's 30 s and more.
+  stack = await startOwnStack({}, { taskBackoffScale: 0.001 });
 });
 afterEach(() => stack.redis.fault(false));
 afterAll(async () => {
@@ -62,16 +65,27 @@ describe("flushNow when Redis is down", () => {
 });
 
 describe("the scheduled flush when Redis is down", () => {
-  it("when Redis refuses connections, then the scheduled flush logs progress.redis_unreachable and ends without failing", async () => {
-    const failures = () => stack.scheduler.stats()["flushProgress"]?.failures ?? 0;
-    const before = failures();
+  it("when Redis refuses connections, then each part's task fails with progress.redis_unreachable, and its retry flushes once Redis is back", async () => {
+    const { courseId, lectureIds } = await createCourse(1);
+    const lectureId = lectureIds[0] as string;
+    const uid = uniqueId("stu");
+    await pingInClosedWindow(uid, { courseId, lectureId, position: 21 });
+    const queue = () => stack.tasks.stats()["flushPartition"] ?? { failed: 0, succeeded: 0, exhausted: 0 };
+    const before = queue();
     const logStart = capturedLogLines(logFile).length;
 
     stack.redis.fault("refuse");
     await stack.scheduler.runNow("flushProgress");
+    while (queue().failed - before.failed < BUFFER_PARTITIONS) await new Promise((resolve) => setTimeout(resolve, 20));
+    stack.redis.fault(false);
+    await stack.tasks.idle();
 
-    expect(failures()).toBe(before);
-    expect(unreachableSince(logStart, "schedule")).toEqual([expect.objectContaining({ error: expect.objectContaining({ message: expect.stringMatching(CAUSES.refuse) }) })]);
+    expect(stack.scheduler.stats()["flushProgress"]?.failures ?? 0).toBe(0);
+    expect(unreachableSince(logStart, "flushTask").length).toBeGreaterThanOrEqual(BUFFER_PARTITIONS);
+    expect(unreachableSince(logStart, "flushTask")[0]).toMatchObject({ error: expect.objectContaining({ message: expect.stringMatching(CAUSES.refuse) }) });
+    expect(queue().succeeded - before.succeeded).toBe(BUFFER_PARTITIONS);
+    expect(queue().exhausted).toBe(before.exhausted);
+    expect((await (await firestore()).doc(`users/${uid}/progress/${courseId}`).get()).get("watchTimes")).toEqual({ [lectureId]: 21 });
   });
 });
 
@@ -104,7 +118,7 @@ describe("reads and pings when Redis is down", () => {
     expect((await (await firestore()).doc(`users/${uid}`).get()).exists).toBe(false);
   });
 
-  it("when Redis is down, then getSyncStatus still answers, from the last flush report", async () => {
+  it("when Redis is down, then getSyncStatus still answers, from the last flush run", async () => {
     stack.redis.fault("refuse");
     const status = await callFunction("getSyncStatus", {}, admin);
 

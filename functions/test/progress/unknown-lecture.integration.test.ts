@@ -8,9 +8,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import { dirtyKey, progressKey } from "../../src/progress/layout.js";
+import { aggregateParts, type PartSummary } from "../../src/progress/flush.js";
+import { flushRunPath, WRITE_BEHIND_DOC } from "../../src/progress/flush-tasks.js";
+import { bufferKey } from "../../src/progress/layout.js";
 import { flushDeps } from "../../src/progress/functions.js";
-import { stackRedis } from "../helpers/counting.js";
+import { bufferKeys, userRedis } from "../helpers/counting.js";
 import { capturedLogLines } from "../helpers/log-capture.js";
 import { startOwnStack } from "../helpers/own-stack.js";
 import { createCourse, flushWhenFree, pingInClosedWindow } from "../helpers/progress.js";
@@ -32,12 +34,21 @@ beforeEach(() => stack.redis.flushAll());
 const pingPastThreshold = (uid: string, courseId: string, lectureId: string) =>
   pingInClosedWindow(uid, { courseId, lectureId, position: 95, duration: 100, playedSegments: [[0, 95]] });
 
-/** Runs the scheduled flush as Cloud Scheduler would and answers its report (`_sync/writeBehind`). */
+/**
+ * Runs the scheduled flush as Cloud Scheduler would, waits for its parts' tasks, and answers the run's report
+ * aggregated from the parts' (`_sync/writeBehind/runs/{runId}`).
+ */
 async function scheduledFlush(): Promise<Record<string, unknown>> {
   const before = stack.scheduler.stats()["flushProgress"]?.failures ?? 0;
   await stack.scheduler.runNow("flushProgress");
   expect(stack.scheduler.stats()["flushProgress"]?.failures ?? 0).toBe(before);
-  return (await (await firestore()).doc("_sync/writeBehind").get()).get("lastFlush") as Record<string, unknown>;
+  await stack.tasks.idle();
+  const db = await firestore();
+  const runId = (await db.doc(WRITE_BEHIND_DOC).get()).get("lastRunId") as string;
+  const run = (await db.doc(flushRunPath(runId)).get()).data() ?? {};
+  const parts = Object.values((run["parts"] ?? {}) as Record<string, PartSummary>);
+  expect(parts).toHaveLength(run["partsTotal"] as number);
+  return { ...aggregateParts(parts, { nowMs: Date.now(), windowMs: 300_000, durationMs: 0 }) };
 }
 
 /** The structured events logged since line `from` with this message and these courses. */
@@ -53,9 +64,8 @@ describe("the flush and lectures that do not exist", () => {
     const { courseId, lectureIds } = await createCourse(2);
     const unknownCourse = uniqueId("no-such-course");
     const uid = uniqueId("stu");
-    const window = await pingPastThreshold(uid, courseId, "no-such-lecture");
+    await pingPastThreshold(uid, courseId, "no-such-lecture");
     await pingPastThreshold(uid, unknownCourse, "l1");
-    const keys = [progressKey(uid, courseId), progressKey(uid, unknownCourse)];
     const db = await firestore();
     const docs = () => Promise.all([courseId, unknownCourse].map((id) => db.doc(`users/${uid}/progress/${id}`).get()));
     const logStart = capturedLogLines(logFile).length;
@@ -63,15 +73,13 @@ describe("the flush and lectures that do not exist", () => {
     const first = await scheduledFlush();
 
     expect(first).toMatchObject({ keys: 2, writes: 0, failedKeys: 0, droppedLectures: 2, skippedCompletions: 0, remainingDirty: 0 });
-    const redis = stackRedis();
-    for (const key of keys) expect(hashFromReply(await redis.hgetall(key))).toEqual({});
-    expect(await redis.exists(dirtyKey(window))).toBe(0);
+    expect(await bufferKeys(userRedis(uid))).toEqual([]);
     expect((await docs()).map((doc) => doc.exists)).toEqual([false, false]);
     expect((await db.doc(`users/${uid}`).get()).exists).toBe(false); // no completion count, streak or heat-map day
     const dropped = eventsSince(logStart, "progress.lectures_dropped", [courseId, unknownCourse]);
     expect(dropped).toEqual([
       expect.objectContaining({
-        trigger: "schedule",
+        trigger: "task",
         count: 2,
         lectures: expect.arrayContaining([{ courseId, lectureId: "no-such-lecture" }, { courseId: unknownCourse, lectureId: "l1" }]),
       }),
@@ -101,20 +109,20 @@ describe("the flush and lectures that do not exist", () => {
     expect(stored).toMatchObject({ completedLectures: [lectureId], lastWatchedLecture: lectureId });
   });
 
-  it("when a completion fails transiently, then the key stays dirty with its fields and the next flush completes the lecture", async () => {
+  it("when a completion fails transiently, then the key stays buffered with its fields and the next flush completes the lecture", async () => {
     const { courseId, lectureIds } = await createCourse(2);
     const lectureId = lectureIds[0] as string;
     const uid = uniqueId("stu");
-    const window = await pingPastThreshold(uid, courseId, lectureId);
-    const key = progressKey(uid, courseId);
+    await pingPastThreshold(uid, courseId, lectureId);
+    const key = bufferKey(uid, courseId);
     const deps = await flushDeps();
     const contention = Object.assign(new Error("10 ABORTED: too much contention on these documents"), { code: 10 });
 
     const failed = await flushWhenFree({ ...deps, complete: () => Promise.reject(contention) });
 
     expect(failed).toMatchObject({ keys: 1, failedKeys: 1, skippedCompletions: 0 });
-    const redis = stackRedis();
-    expect((await redis.smembers(dirtyKey(window))).map(String)).toEqual([key]);
+    const redis = userRedis(uid);
+    expect(await bufferKeys(redis)).toEqual([key]);
     expect(Object.keys(hashFromReply(await redis.hgetall(key)))).not.toEqual([]);
 
     const retried = await flushWhenFree(deps);
@@ -122,6 +130,6 @@ describe("the flush and lectures that do not exist", () => {
     expect(retried).toMatchObject({ keys: 1, failedKeys: 0, skippedCompletions: 0, remainingDirty: 0 });
     const stored = (await (await firestore()).doc(`users/${uid}/progress/${courseId}`).get()).data();
     expect(stored).toMatchObject({ completedLectures: [lectureId], completionPercentage: 50 });
-    expect(await redis.exists(dirtyKey(window), key)).toBe(0);
+    expect(await redis.exists(key)).toBe(0);
   });
 });

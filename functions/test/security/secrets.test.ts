@@ -24,7 +24,7 @@ const secretNames = specs.filter((spec) => spec.type === "secret").map((spec) =>
  * Which functions use each secret's store, as a person reads the handlers: the tests below hold it to the deploy
  * manifests (exactly) and to the import graph (each use must be reachable from the function's registration).
  */
-const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushProgress", "countLectures", "getSyncStatus"];
+const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushPartition", "countLectures", "getSyncStatus"];
 const SINK_USERS = [
   ...["mirrorUsers", "mirrorProgress", "mirrorActivityDays", "mirrorCompetencies", "mirrorActivities", "mirrorAnswers"],
   ...["replayDeadLetters", "replayDeadLettersScheduled", "reconcile", "reconcileDaily"],
@@ -51,7 +51,9 @@ describe("secrets", () => {
 
   it("when a function binds a secret, then code that reads it is reachable from the function's registration", () => {
     const registrations = registrationModules();
-    const readers = Object.fromEntries(secretNames.map((secret) => [secret, sourceFiles().filter((file) => read(file).includes(`${secret}.value()`))]));
+    const readers = Object.fromEntries(
+      secretNames.map((secret) => [secret, sourceFiles().filter((file) => readsOf(secret).some((expression) => read(file).includes(expression)))]),
+    );
     const unreachable = endpoints.flatMap(([name, endpoint]) => {
       const closure = importClosure(registrations[name] as string);
       return boundSecrets(endpoint)
@@ -126,6 +128,16 @@ describe("secret-looking literals", () => {
 });
 
 const read = (file: string) => readFileSync(file, "utf8");
+
+/**
+ * How code reads a secret: `NAME.value()`, or, for a secret declared in a family (one per shard:
+ * `const FAMILY = Array.from(..., (_, n) => defineSecret(\`PREFIX${suffix}\`))` in config.ts), an element of the family.
+ */
+function readsOf(secret: string): string[] {
+  const families = [...read(join(SRC, "config.ts")).matchAll(/export const (\w+) = Array\.from\([^;]*?defineSecret\(`(\w+)\$\{/g)];
+  const family = families.find(([, , prefix = ""]) => new RegExp(`^${prefix}(_\\d+)?$`).test(secret));
+  return family ? [`${family[1]}[`] : [`${secret}.value()`];
+}
 
 function sourceFiles(options: { withTests?: boolean } = {}): string[] {
   return readdirSync(SRC, { recursive: true, encoding: "utf8" })
