@@ -31,7 +31,7 @@ export { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 export { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
 export { startFirestore, type LocalFirestore } from "./firestore/index.ts";
 export { startMongo, type LocalMongo } from "./mongo/index.ts";
-export { startRedis, type LocalRedis } from "./redis/index.ts";
+export { startRedis, UPSTASH_COMMANDS_PER_SECOND, type LocalRedis } from "./redis/index.ts";
 export { startTasks, type LocalTasks, type TaskQueueStats } from "./tasks/index.ts";
 export * from "./seed.ts";
 export * from "./tokens.ts";
@@ -73,6 +73,8 @@ export interface StackOptions {
    * @default UPSTASH_SHARDS from the environment, else 1
    */
   shards?: number;
+  /** Each shard's command rate (Upstash throttles past it). @default 10,000 (UPSTASH_COMMANDS_PER_SECOND) */
+  redisCommandsPerSecond?: number;
   /** More callables to serve beside the product's (benchmarks' baselines); called once the functions are loaded. */
   extraCallables?: () => Promise<Map<string, FunctionExport>>;
   log?: (line: string) => void;
@@ -136,7 +138,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const shardCount = Math.max(1, options.shards ?? (Number(process.env["UPSTASH_SHARDS"]) || 1));
   const redisShards = await Promise.all(
     Array.from({ length: shardCount }, (_, shard) =>
-      options.redis?.(shard) ?? startRedis({ port: shard === 0 ? (options.redisPort ?? 0) : 0, backend: options.redisBackend ?? "auto" }),
+      options.redis?.(shard) ??
+      startRedis({
+        port: shard === 0 ? (options.redisPort ?? 0) : 0,
+        backend: options.redisBackend ?? "auto",
+        ...(options.redisCommandsPerSecond ? { commandsPerSecond: options.redisCommandsPerSecond } : {}),
+      }),
     ),
   );
   const redis = redisShards[0] as LocalRedis;
@@ -252,7 +259,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export interface StackStats {
   firestore: { writes: number; commits: number; reads: number } | null;
   /** Billed commands of every shard together, and of each shard. */
-  redis: { commands: number; byCommand: Record<string, number>; shards: { commands: number; byCommand: Record<string, number> }[] };
+  redis: {
+    commands: number;
+    byCommand: Record<string, number>;
+    shards: { commands: number; byCommand: Record<string, number>; throttled: { requests: number; waitedMs: number } }[];
+  };
   bigquery: ReturnType<LocalBigQuery["stats"]>;
   mongo: ReturnType<LocalMongo["stats"]> | null;
   cosmos: ReturnType<LocalCosmos["stats"]>;
@@ -277,7 +288,7 @@ export function stackStats(stack: Stack): StackStats {
 }
 
 function redisStats(shards: LocalRedis[]): StackStats["redis"] {
-  const perShard = shards.map((shard) => ({ commands: shard.commands(), byCommand: shard.commandCounts() }));
+  const perShard = shards.map((shard) => ({ commands: shard.commands(), byCommand: shard.commandCounts(), throttled: shard.throttled() }));
   const byCommand: Record<string, number> = {};
   for (const shard of perShard) for (const [name, count] of Object.entries(shard.byCommand)) byCommand[name] = (byCommand[name] ?? 0) + count;
   return { commands: perShard.reduce((sum, shard) => sum + shard.commands, 0), byCommand, shards: perShard };

@@ -45,17 +45,49 @@ export interface BridgeOptions {
   token: string;
   backend: Backend;
   billed: (name: string, n: number) => void;
+  /** The database's command rate; requests past it wait (see throttle). */
+  commandsPerSecond: number;
+}
+
+/**
+ * Upstash's command rate: over it, "requests wait, latency rises" (PRICES.md [16]) rather than fail. A leaky bucket:
+ * every request books its commands at `commandsPerSecond` after those booked before it; an idle database has a
+ * second's worth in hand (a burst goes at once), and a request waits until its booking is due. Answers the
+ * milliseconds it waited.
+ */
+export function throttle(commandsPerSecond: number): (commands: number) => Promise<number> {
+  const BURST_MS = 1_000;
+  let bookedUntil = Number.NEGATIVE_INFINITY;
+  return async (commands) => {
+    const now = performance.now();
+    bookedUntil = Math.max(bookedUntil, now - BURST_MS) + (commands * 1_000) / commandsPerSecond;
+    const wait = bookedUntil - now;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return Math.max(0, wait);
+  };
 }
 
 export interface Bridge {
   url: string;
+  /** Requests that waited for the command rate, and how long in all. */
+  throttled(): { requests: number; waitedMs: number };
   fault(mode: RedisFault): void;
   close(): Promise<void>;
 }
 
 /** The Upstash REST API on node:http: `/`, `/pipeline`, `/multi-exec` and the `/cmd/arg/...` path form. */
-export async function startBridge({ port, token, backend, billed }: BridgeOptions): Promise<Bridge> {
+export async function startBridge({ port, token, backend, billed, commandsPerSecond }: BridgeOptions): Promise<Bridge> {
   let syncToken = 0;
+  const rate = throttle(commandsPerSecond);
+  const throttled = { requests: 0, waitedMs: 0 };
+  const run: Backend["run"] = async (commands, atomic, bill) => {
+    const waited = await rate(commands.length);
+    if (waited > 0) {
+      throttled.requests++;
+      throttled.waitedMs += waited;
+    }
+    return backend.run(commands, atomic, bill);
+  };
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -86,12 +118,12 @@ export async function startBridge({ port, token, backend, billed }: BridgeOption
       if (route === "") {
         const command = toCommand(parsed);
         if (!command) return send(res, 400, { error: "ERR failed to parse command" });
-        const [reply] = (await backend.run([command], false, billed)) as Reply[];
+        const [reply] = (await run([command], false, billed)) as Reply[];
         return reply instanceof ReplyError ? send(res, 400, { error: reply.message }) : send(res, 200, { result: toJson(reply ?? null, base64) });
       }
       const commands = Array.isArray(parsed) ? parsed.map(toCommand) : [];
       if (!commands.length || commands.some((c) => !c)) return send(res, 400, { error: "ERR failed to parse pipeline request" });
-      const replies = await backend.run(commands as Command[], route === "/multi-exec", billed);
+      const replies = await run(commands as Command[], route === "/multi-exec", billed);
       if (replies instanceof ReplyError) return send(res, 400, { error: replies.message });
       return send(res, 200, replies.map((r) => item(r, base64)));
     }
@@ -105,7 +137,7 @@ export async function startBridge({ port, token, backend, billed }: BridgeOption
       command.push(Buffer.from(name));
       if (value) command.push(Buffer.from(value));
     }
-    const [reply] = (await backend.run([command], false, billed)) as Reply[];
+    const [reply] = (await run([command], false, billed)) as Reply[];
     return reply instanceof ReplyError ? send(res, 400, { error: reply.message }) : send(res, 200, { result: toJson(reply ?? null, base64) });
   };
 
@@ -118,6 +150,6 @@ export async function startBridge({ port, token, backend, billed }: BridgeOption
     // the backend went away (redis-server died): answer as Upstash does when it cannot reach the node
     failed: (res, error) => send(res, 500, { error: `ERR ${error instanceof Error ? error.message : String(error)}` }),
   });
-  return { url: `http://127.0.0.1:${front.port}`, fault: front.fault, close: front.close };
+  return { url: `http://127.0.0.1:${front.port}`, throttled: () => ({ ...throttled }), fault: front.fault, close: front.close };
 
 }

@@ -1,7 +1,7 @@
 /**
  * The Redis stand-in in a child process, for measurements where its CPU must not be charged to the process under
  * test (in production Upstash runs on its own servers). Same LocalRedis interface, except that the counters are
- * read from the child: call `refresh()` before `commands()` / `commandCounts()`.
+ * read from the child: call `refresh()` before `commands()` / `commandCounts()` / `throttled()`.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { startRedis, type LocalRedis, type RedisFault, type StartRedisOptions } 
 interface Counts {
   total: number;
   byCommand: Record<string, number>;
+  throttled: { requests: number; waitedMs: number };
 }
 
 type Request = { id: number; op: "counts" | "reset" | "flushAll" | "stop" } | { id: number; op: "fault"; mode: RedisFault };
@@ -28,18 +29,19 @@ export async function startRedisInChild(options: StartRedisOptions = {}): Promis
     child.once("exit", (code) => reject(new Error(`Redis child exited with ${code}`)));
     child.send(options);
   });
-  let counts: Counts = { total: 0, byCommand: {} };
+  let counts: Counts = { total: 0, byCommand: {}, throttled: { requests: 0, waitedMs: 0 } };
   const ask = request(child);
   return {
     ...started,
     pid: child.pid,
     commands: () => counts.total,
     commandCounts: () => ({ ...counts.byCommand }),
+    throttled: () => ({ ...counts.throttled }),
     async refresh() {
       counts = (await ask({ op: "counts" })) as Counts;
     },
     resetCommands() {
-      counts = { total: 0, byCommand: {} };
+      counts = { ...counts, total: 0, byCommand: {} };
       void ask({ op: "reset" });
     },
     fault: (mode) => void ask({ op: "fault", mode }),
@@ -73,7 +75,7 @@ async function serveChild(): Promise<void> {
   process.send?.({ kind: redis.kind, restUrl: redis.restUrl, token: redis.token });
   process.on("message", async (message: Request) => {
     let value: unknown;
-    if (message.op === "counts") value = { total: redis.commands(), byCommand: redis.commandCounts() };
+    if (message.op === "counts") value = { total: redis.commands(), byCommand: redis.commandCounts(), throttled: redis.throttled() };
     else if (message.op === "reset") redis.resetCommands();
     else if (message.op === "fault") redis.fault(message.mode);
     else if (message.op === "flushAll") await redis.flushAll();

@@ -33,6 +33,8 @@ export interface LocalRedis {
   /** The same, by uppercased command name. */
   commandCounts(): Record<string, number>;
   resetCommands(): void;
+  /** Requests that waited because the database was over its command rate, and how long in all (ms). */
+  throttled(): { requests: number; waitedMs: number };
   /**
    * Fault injection for degraded-mode tests: "refuse" closes connections without answering, "timeout" holds
    * requests unanswered (until the client gives up or stop()), "error" answers 503 like an Upstash outage.
@@ -51,7 +53,14 @@ export interface StartRedisOptions {
   token?: string;
   /** "auto" uses redis-server when it is on the PATH. @default "auto" */
   backend?: "auto" | "redis-server" | "in-process";
+  /**
+   * The database's command rate: past it requests wait, as Upstash throttles. @default UPSTASH_COMMANDS_PER_SECOND
+   */
+  commandsPerSecond?: number;
 }
+
+/** Upstash's command rate on the pay-as-you-go and fixed plans up to 50 GB (PRICES.md [13]). */
+export const UPSTASH_COMMANDS_PER_SECOND = 10_000;
 
 async function startBackend(choice: StartRedisOptions["backend"]): Promise<Backend> {
   if (choice === "in-process") return startInProcess();
@@ -72,7 +81,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
   };
   let bridge;
   try {
-    bridge = await startBridge({ port: options.port ?? 0, token, backend, billed });
+    bridge = await startBridge({ port: options.port ?? 0, token, backend, billed, commandsPerSecond: options.commandsPerSecond ?? UPSTASH_COMMANDS_PER_SECOND });
   } catch (error) {
     await backend.stop();
     throw error;
@@ -87,6 +96,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
       counts = new Map();
       total = 0;
     },
+    throttled: () => bridge.throttled(),
     fault: (mode) => bridge.fault(mode),
     async flushAll() {
       await backend.run([[Buffer.from("FLUSHALL")]], false, () => {});

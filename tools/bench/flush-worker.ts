@@ -19,13 +19,15 @@ export interface WorkerReport {
   /** Round trips: Redis requests (a pipeline is one), Firestore requests (a getAll, a commit). */
   redisRequests: number;
   firestoreRequests: number;
+  /** Pages of 500 keys (or fewer, a part's last): what the round trips are counted per. */
+  pages: number;
 }
 
 const job = await new Promise<Job>((resolve) => process.once("message", (message) => resolve(message as Job)));
 Object.assign(process.env, job.env);
 // Product code logs through firebase-functions' logger on stdout: keep it off the parent's terminal.
 console.log = console.info = console.debug = console.warn = () => undefined;
-const { flushPart } = await import("../../functions/lib/progress/flush.js");
+const { FLUSH_PAGE_SIZE, flushPart } = await import("../../functions/lib/progress/flush.js");
 const { flushDeps } = await import("../../functions/lib/progress/functions.js");
 
 const deps = await flushDeps();
@@ -63,11 +65,13 @@ const cpuBefore = process.cpuUsage();
 const started = performance.now();
 let keys = 0;
 let writes = 0;
+let pages = 0;
 for (const part of job.parts) {
   const report = await flushPart(measured, part, { runId: job.runId });
   keys += report.keys;
   writes += report.writes;
+  pages += Math.ceil(report.keys / FLUSH_PAGE_SIZE);
 }
 const cpu = process.cpuUsage(cpuBefore);
-const result: WorkerReport = { keys, writes, busyMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, ...counts };
+const result: WorkerReport = { keys, writes, pages, busyMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, ...counts };
 process.send?.(result, () => process.exit(0));

@@ -192,16 +192,18 @@ async function flushOnce(shards: number, workers: number, round_: number) {
   const commandsBefore = (await shardCommands()).reduce((a, b) => a + b, 0);
   const writesBefore = stack.firestore?.stats().writes ?? 0;
   const cpuBefore = process.cpuUsage();
+  const machineBefore = machineTimes();
   const t0 = performance.now();
   for (const { child } of started) child.send("go");
   const reports = await Promise.all(started.map(({ done }) => done));
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpuBefore);
+  const machine = machineTimes();
   const commands = (await shardCommands()).reduce((a, b) => a + b, 0) - commandsBefore;
   const writes = (stack.firestore?.stats().writes ?? 0) - writesBefore;
   const keys = reports.reduce((sum, report) => sum + report.keys, 0);
   if (keys !== KEYS) throw new Error(`the flush wrote ${keys} keys of ${KEYS}`);
-  const pages = parts.length ? reports.reduce((sum, r) => sum + Math.ceil(r.keys / 500), 0) : 0;
+  const pages = reports.reduce((sum, r) => sum + r.pages, 0);
   return {
     keysPerSecond: keys / (wallMs / 1000),
     keysPerSecondPerWorker: median(reports.map((report) => report.keys / (report.busyMs / 1000))),
@@ -212,7 +214,20 @@ async function flushOnce(shards: number, workers: number, round_: number) {
     workerCpuMsPerKey: reports.reduce((sum, r) => sum + r.cpuMs, 0) / keys,
     /** Share of one core the stand-ins' process (Firestore, the hosts) kept busy: near 1, it is the limit here. */
     standInsBusy: (cpu.user + cpu.system) / 1000 / wallMs,
+    /** Share of all the machine's cores busy (workers, stand-ins, Redis, anything else): near 1, the machine is the limit. */
+    machineBusy: (machine.busy - machineBefore.busy) / (machine.total - machineBefore.total),
   };
+}
+
+/** The machine's CPU time so far, busy and in all, over every core (os.cpus()). */
+function machineTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    busy += times.user + times.nice + times.sys + times.irq;
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+  }
+  return { busy, total };
 }
 
 function capacity(pingCosts: Awaited<ReturnType<typeof pingCost>>[], flush: Record<string, ReturnType<typeof summarize>>) {
@@ -286,6 +301,7 @@ function summarize(runs: Awaited<ReturnType<typeof flushOnce>>[]) {
     firestoreRequestsPerPage: field("firestoreRequestsPerPage", 2),
     workerCpuMsPerKey: field("workerCpuMsPerKey", 4),
     standInsBusy: field("standInsBusy", 2),
+    machineBusy: field("machineBusy", 2),
   };
 }
 
@@ -309,7 +325,7 @@ try {
         const id = `${shards}x${workers}`;
         runs.set(id, [...(runs.get(id) ?? []), run]);
         thisRound.set(id, run.keysPerSecond);
-        progress(`round ${round_ + 1}: ${shards} shard(s), ${workers} worker(s): ${Math.round(run.keysPerSecond)} keys/s (stand-ins' process ${round(run.standInsBusy, 2)} of a core)`);
+        progress(`round ${round_ + 1}: ${shards} shard(s), ${workers} worker(s): ${Math.round(run.keysPerSecond)} keys/s (machine ${Math.round(run.machineBusy * 100)}% busy, stand-ins' process ${round(run.standInsBusy, 2)} of a core)`);
       }
       for (const { shards, workers } of configs) {
         const id = `${shards}x${workers}`;
