@@ -3,7 +3,8 @@
  * beside a baseline measured in the same run. Prints one JSON object on stdout; progress goes to stderr.
  *
  * - upstashCommandsPerPing: billed Upstash commands (counted by the REST bridge) per ping, 200 players watching
- *   5 simulated minutes each from random starts; baselineCommandsPerPing: the same pings as HSET+SADD+EXPIRE.
+ *   5 simulated minutes each from random starts; baselineCommandsPerPing: the same pings as HSET+SADD+EXPIRE each
+ *   (the seed's write-behind).
  * - firestoreOpsPerPingPath: Firestore reads+writes during those pings (the ping path alone).
  * - firestoreWritesPerPing: Firestore writes per ping including flushes, 100 players watching a 60-minute lecture
  *   for 30 simulated minutes with a flush after each 5-minute window closes.
@@ -150,11 +151,10 @@ async function firestoreWritesPerPing(): Promise<Record<string, number>> {
 }
 
 /**
- * Callers of the throughput load. In steady state a key pings 60 times per window (5 s pings, a 5-minute window),
- * and only its first ping of the window also marks the key (SADD+EXPIRE): so each user sends exactly
- * PINGS_PER_WINDOW pings, back to back, and the next user takes over, across every round. (Round-robin over all
- * users made the first rounds nothing but marking pings and the later ones none, a ratio that depended on how fast
- * the machine got through the users.) 10,000 users cover 600,000 pings, more than any run sends, each within its
+ * Callers of the throughput load. In steady state a key pings 60 times per window (5 s pings, a 5-minute window): so
+ * each user sends exactly PINGS_PER_WINDOW pings, back to back, and the next user takes over, across every round.
+ * (With the previous layout a key's first ping of a window also marked it; round-robin over all users made the first
+ * rounds nothing but marking pings.) 10,000 users cover 600,000 pings, more than any run sends, each within its
  * burst of 60 (functions/src/rate-limit.ts); it is what one instance's limiter tracks (MAX_TRACKED_USERS).
  */
 const THROUGHPUT_USERS = 10_000;
