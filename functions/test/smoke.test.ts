@@ -48,6 +48,12 @@ describe("registered functions (firebase-functions-test)", () => {
     await expect(functions.flushProgress.run({ scheduleTime: new Date().toISOString(), jobName: "smoke" } as never)).resolves.toBeUndefined();
   });
 
+  it("flushPartition is a task queue function whose run flushes its part", async () => {
+    expect(functions.flushPartition.__endpoint.taskQueueTrigger).toMatchObject({ retryConfig: { maxAttempts: 10 } });
+    const request = { data: { shard: 0, part: 15, runId: `r${Date.now()}` }, retryCount: 0, executionCount: 0, queueName: "flushPartition", id: "smoke" };
+    await expect(functions.flushPartition.run(request as never)).resolves.toBeUndefined();
+  });
+
   it("recordActivity records a login", async () => {
     await expect(callAs(functions.recordActivity, { type: "login", clientEventId: "smoke" })).resolves.toMatchObject({ duplicate: false });
   });

@@ -10,7 +10,7 @@
  *   counted at each shard's bridge; beside it the same pings with the previous layout's ping (HSET, plus SADD and
  *   EXPIRE on a key's first ping of a window), on the same harness;
  * - the flush, with 1, 2 and 4 workers (each a process of its own flushing its share of the parts one at a time, as
- *   Cloud Tasks gives one part to an instance): keys/s in total and per worker, billed Upstash commands and Firestore
+ *   Cloud Tasks gives one part to an instance, at the product's pace): keys/s in total and per worker, billed Upstash commands and Firestore
  *   writes per flushed key, and each worker's round trips and own CPU per page. Rounds alternate the order of the
  *   configurations; figures are medians with their spread (min–max) over the rounds. The baseline of the speed-up is
  *   one worker, in the same round.
@@ -89,6 +89,7 @@ const { upstash, upstashForHset } = await import("../../functions/lib/adapters/u
 const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
 const { bufferKey, pingFields, shardOf } = await import("../../functions/lib/progress/layout.js");
 const { windowOf } = await import("../../functions/lib/progress/window.js");
+const { FLUSH_KEYS_PER_SECOND_PER_WORKER } = await import("../../functions/lib/progress/flush.js");
 const { db } = await firestoreKit();
 await db.doc("courses/scale-course").set({ title: "scale", totalLectures: 1 });
 await db.doc("courses/scale-course/lectures/scale-lecture").set({ title: "scale", durationSec: 3600 });
@@ -238,7 +239,9 @@ function capacity(pingCosts: Awaited<ReturnType<typeof pingCost>>[], flush: Reco
   // A worker's page in production: its measured round trips at production latencies, plus its measured CPU.
   const pageMs = (firestoreMs: number) =>
     one.redisRequestsPerPage.median * LATENCIES.upstashRequestMs.value + one.firestoreRequestsPerPage.median * firestoreMs + one.workerCpuMsPerKey.median * 500;
-  const workerRate = (firestoreMs: number) => Math.min((2 * 500) / (pageMs(firestoreMs) / 1000), 1000 / one.workerCpuMsPerKey.median);
+  // The pace the product holds a worker to caps it, whatever the latencies.
+  const workerRate = (firestoreMs: number) =>
+    Math.min((2 * 500) / (pageMs(firestoreMs) / 1000), 1000 / one.workerCpuMsPerKey.median, FLUSH_KEYS_PER_SECOND_PER_WORKER);
   const plan = (students: number, firestoreMs: number) => {
     const pingsPerSecond = students / (PING_EVERY_MS / 1000);
     const keysPerWindow = students; // one course open per student
@@ -274,7 +277,12 @@ function capacity(pingCosts: Awaited<ReturnType<typeof pingCost>>[], flush: Reco
       redisRequestsPerPage: { value: one.redisRequestsPerPage.median, from: "measured: a worker's Redis round trips per 500-key page" },
       firestoreRequestsPerPage: { value: one.firestoreRequestsPerPage.median, from: "measured: a worker's Firestore round trips per page" },
       workerCpuMsPerKey: { value: one.workerCpuMsPerKey.median, from: "measured: a worker process's own CPU per flushed key" },
-      productionKeysPerSecondPerWorker: { value: Math.round(workerRate(LATENCIES.firestoreRequestMs.value)), from: "2 pages in flight × 500 keys ÷ (round trips × LATENCIES + CPU per page), capped by CPU" },
+      unpacedKeysPerSecondPerWorker: {
+        value: Math.round(Math.min((2 * 500) / (pageMs(LATENCIES.firestoreRequestMs.value) / 1000), 1000 / one.workerCpuMsPerKey.median)),
+        from: "2 pages in flight × 500 keys ÷ (round trips × LATENCIES + CPU per page), capped by CPU",
+      },
+      workerPaceKeysPerSecond: { value: FLUSH_KEYS_PER_SECOND_PER_WORKER, from: "the product's pace (functions/src/progress/flush.ts): Firestore's 500/50/5 starting rate" },
+      productionKeysPerSecondPerWorker: { value: Math.round(workerRate(LATENCIES.firestoreRequestMs.value)), from: "the lower of the unpaced rate and the pace" },
       pingEverySeconds: { value: PING_EVERY_MS / 1000, from: "API.md: the 5-second ping" },
       windowSeconds: { value: WINDOW_MS / 1000, from: "FLUSH_SCHEDULE default" },
       drainSeconds: { value: DRAIN_SECONDS, from: "a choice: half a window" },

@@ -34,7 +34,7 @@ const dashboard = await startDashboard({
 const token = emulatorIdToken("demo-student");
 console.log(`
 Firestore      ${stack.env.FIRESTORE_EMULATOR_HOST}${stack.firestore ? " (in-process stand-in)" : " (external emulator)"}
-Upstash REST   ${stack.redis.restUrl}  (backend: ${stack.redis.kind})
+Upstash REST   ${stack.redisShards.map((shard) => shard.restUrl).join(", ")}  (backend: ${stack.redis.kind}, ${stack.redisShards.length} shard${stack.redisShards.length > 1 ? "s" : ""})
 BigQuery       ${stack.bigquery.apiEndpoint}  (stand-in, DuckDB)
 MongoDB        ${stack.env.MONGODB_URI}${stack.mongo ? "  (stand-in)" : "  (external)"}
 Cosmos DB      ${stack.cosmos.endpoint}  (stand-in)
@@ -42,6 +42,7 @@ Auth emulator  http://${stack.env.FIREBASE_AUTH_EMULATOR_HOST}${stack.auth ? "  
 Callables      ${stack.host.baseUrl}/{name}: ${[...stack.functions.callables.keys()].join(", ")}
 Triggers       ${[...stack.functions.triggers.keys()].join(", ") || "(none)"}
 Schedules      ${[...stack.functions.schedules.keys()].join(", ") || "(none)"}
+Task queues    ${stack.env.CLOUD_TASKS_EMULATOR_HOST}: ${[...stack.functions.tasks.keys()].join(", ") || "(none)"}
 Stack control  ${stack.env.LEARNPULSE_STACK_URL}/stats
 Demo course    ${DEMO_COURSE_ID}
 Dashboard      ${dashboard.url}  (signs in through the Auth emulator: pick any uid; tick "admin claim" for Data sync)

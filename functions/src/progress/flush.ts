@@ -31,7 +31,11 @@ export interface PartOptions {
   runId: string;
   /** Stop starting pages after this long (default FLUSH_TIME_BUDGET_MS). */
   timeBudgetMs?: number;
+  /** The worker's pace, shared by the parts it flushes one after another (default: this instance's). */
+  pace?: Pace;
 }
+
+
 
 /** What one part's run did. */
 export interface PartReport extends Part {
@@ -56,6 +60,14 @@ export const FLUSH_PAGE_SIZE = 500;
  * (the task queue's maxConcurrentDispatches, progress/flush-tasks.ts), not here.
  */
 export const FLUSH_PAGES_IN_FLIGHT = 2;
+/**
+ * Keys a worker flushes per second at most. Each is one Firestore write, so one worker stays within the 500 writes/s
+ * that Firestore's 500/50/5 rule allows new traffic, and the flush's write rate is FLUSH_WORKERS × 500: the knob to
+ * raise as the project's traffic ramps up (docs/benchmarks.md has the plan). Each key also costs two billed commands
+ * on its shard (HGETALL, HDEL): a worker takes 1,000 of a shard's 10,000 commands/s, and parts are enqueued shard by
+ * shard in turn (partsOf), so workers spread over the shards and pings keep the rest.
+ */
+export const FLUSH_KEYS_PER_SECOND_PER_WORKER = 500;
 /** A part stops starting pages after this long, well inside its lock and its task's deadline. */
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
 /** The lock outlives the time budget plus one page, so two workers never flush one part at once. */
@@ -66,6 +78,25 @@ const SCAN_COUNT = 1_000;
 const SKIPPED_LECTURES_LOGGED = 20;
 
 export const flushLockKey = (part: number) => `lp:lock:flush:${String(part).padStart(2, "0")}`;
+
+/** Waits until a worker may start a page of `keys` keys. */
+export type Pace = (keys: number) => Promise<void>;
+
+/**
+ * A worker's pace: keys booked at `keysPerSecond` after those booked before, one page's worth at once when idle. Real
+ * time, whatever clock the windows are computed with.
+ */
+export function workerPace(keysPerSecond = FLUSH_KEYS_PER_SECOND_PER_WORKER): Pace {
+  let bookedUntil = Number.NEGATIVE_INFINITY;
+  return async (keys) => {
+    const now = performance.now();
+    bookedUntil = Math.max(bookedUntil, now - (FLUSH_PAGE_SIZE / keysPerSecond) * 1_000) + (keys / keysPerSecond) * 1_000;
+    if (bookedUntil > now) await new Promise((resolve) => setTimeout(resolve, bookedUntil - now));
+  };
+}
+
+/** This instance's pace: a Cloud Functions instance flushes one part at a time (concurrency 1), one after another. */
+const instancePace = workerPace();
 
 export class FlushLockedError extends Error {
   override name = "FlushLockedError";
@@ -99,7 +130,9 @@ export async function flushPart(deps: FlushDeps, { shard, part }: Part, options:
     let scanned = 0;
     const buffer: string[] = [];
     let cursor = "0";
-    const startPage = (keys: string[]) => {
+    const pace = options.pace ?? instancePace;
+    const startPage = async (keys: string[]) => {
+      await pace(keys.length);
       scanned += keys.length;
       const page = flushPage(deps, cache, keys, scope).then(
         (done) => addPage(report, done),
@@ -119,7 +152,7 @@ export async function flushPart(deps: FlushDeps, { shard, part }: Part, options:
       buffer.push(...found.map(String));
       // SCAN may return a key twice; a page of duplicates would only write it twice, but a set keeps pages honest.
       while (!failure && !atLimit() && (buffer.length >= FLUSH_PAGE_SIZE || (cursor === "0" && buffer.length))) {
-        startPage([...new Set(buffer.splice(0, pageSize(options.maxKeys, scanned)))]);
+        await startPage([...new Set(buffer.splice(0, pageSize(options.maxKeys, scanned)))]);
         if (inFlight.size >= FLUSH_PAGES_IN_FLIGHT) await Promise.race(inFlight);
       }
       if (atLimit()) {
@@ -160,9 +193,9 @@ async function releaseIfOurs(cache: FlushCache, lockKey: string, token: string):
   }
 }
 
-/** Every part of the given shards. */
+/** Every part of the given shards, shard by shard in turn (part 0 of each, then part 1, ...), so that workers taking them in order spread over the shards. */
 export function partsOf(shards: readonly number[]): Part[] {
-  return shards.flatMap((shard) => Array.from({ length: BUFFER_PARTITIONS }, (_, part) => ({ shard, part })));
+  return Array.from({ length: BUFFER_PARTITIONS }, (_, part) => shards.map((shard) => ({ shard, part }))).flat();
 }
 
 export interface FlushAllOptions extends Omit<PartOptions, "runId"> {
@@ -189,12 +222,13 @@ export async function flushAll(deps: FlushDeps, shards: readonly number[], optio
   const reports: PartReport[] = [];
   let failure: { error: unknown } | undefined;
   const worker = async () => {
+    const pace = workerPace(); // each of this process's workers keeps a worker's pace
     for (let next = queue.shift(); next && !failure; next = queue.shift()) {
       const part = next;
       const deadline = now() + (options.lockWaitMs ?? 0);
       for (;;) {
         try {
-          reports.push(await flushPart(deps, part, { ...options, ...perPart, runId }));
+          reports.push(await flushPart(deps, part, { ...options, ...perPart, runId, pace }));
           break;
         } catch (error) {
           if (!(error instanceof FlushLockedError) || now() >= deadline) {

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
 import { hashFromReply } from "../../src/adapters/upstash.js";
-import { FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushLockKey, flushPart } from "../../src/progress/flush.js";
+import { flushAll, FLUSH_KEYS_PER_SECOND_PER_WORKER, FLUSH_PAGE_SIZE, FLUSH_PAGES_IN_FLIGHT, flushLockKey, flushPart } from "../../src/progress/flush.js";
 import type { FlushCache, FlushStore } from "../../src/progress/flush-ports.js";
 import { flushDeps, writeDirect } from "../../src/progress/functions.js";
 import { bufferKey, partitionOf, pingFields } from "../../src/progress/layout.js";
 import { recordPing } from "../../src/progress/ping.js";
+import { parseProgressDoc } from "../../src/progress/store.js";
 import { windowOf } from "../../src/progress/window.js";
 import { bufferKeys, stackRedis, userRedis } from "../helpers/counting.js";
 import { startOwnStack } from "../helpers/own-stack.js";
@@ -101,7 +102,7 @@ describe("the flush lock when Redis answers too late", () => {
   }, 30_000);
 });
 
-describe("a part's pages in flight", () => {
+describe("a part's pages: in flight and paced", () => {
   const PART = { shard: 0, part: 5 };
 
   /** `keys` keys of PART in one closed window, each with a position; answers a course for them and the uids. */
@@ -121,8 +122,11 @@ describe("a part's pages in flight", () => {
     return { courseId, uids };
   }
 
-  /** The flush's store, with the most batches it ever had uncommitted at once; `fail` rejects a page's commit. */
-  async function watchedStore(fail?: (writes: number) => boolean) {
+  /**
+   * The flush's store, with the most batches it ever had uncommitted at once; `fail` rejects a page's commit, and each
+   * commit takes `commitMs` (Firestore's latency).
+   */
+  async function watchedStore(fail?: (writes: number) => boolean, commitMs = 50) {
     const base = await flushDeps();
     let open = 0;
     const seen = { most: 0, commits: 0 };
@@ -131,7 +135,7 @@ describe("a part's pages in flight", () => {
       async write(writes) {
         seen.most = Math.max(seen.most, ++open);
         try {
-          await new Promise((resolve) => setTimeout(resolve, 50)); // Firestore's commit latency, so that pages can overlap
+          await new Promise((resolve) => setTimeout(resolve, commitMs));
           // As Firestore fails when it is out of reach: a gRPC status (UNAVAILABLE), not a bare Error.
           if (fail?.(seen.commits++)) throw Object.assign(new Error("14 UNAVAILABLE: Firestore is failing"), { code: 14 });
           return await base.store.write(writes);
@@ -146,15 +150,49 @@ describe("a part's pages in flight", () => {
   const KEYS = FLUSH_PAGE_SIZE * 2 + 100;
   const partKeys = () => bufferKeys(stackRedis(), PART.part);
 
-  it(`when a part holds ${KEYS} keys, then ${FLUSH_PAGES_IN_FLIGHT} pages are written at once and every key is drained`, async () => {
+  it(`when a part holds ${KEYS} keys and a commit takes longer than the worker's pace, then ${FLUSH_PAGES_IN_FLIGHT} pages are written at once and every key is drained`, async () => {
     await seedPart(KEYS);
-    const { deps, seen } = await watchedStore();
+    // A page is due every FLUSH_PAGE_SIZE / FLUSH_KEYS_PER_SECOND_PER_WORKER seconds; a slower commit overlaps the next.
+    const { deps, seen } = await watchedStore(undefined, ((FLUSH_PAGE_SIZE / FLUSH_KEYS_PER_SECOND_PER_WORKER) * 1_000 * 3) / 2);
 
     const run = await flushPart(deps, PART, { runId: "pages" });
 
     expect(run).toMatchObject({ keys: KEYS, writes: KEYS, failedKeys: 0, complete: true });
     expect(seen.most).toBe(FLUSH_PAGES_IN_FLIGHT);
     expect(await partKeys()).toEqual([]);
+  }, 60_000);
+
+  it(`when a part holds ${KEYS} keys and Firestore answers at once, then the worker still writes no faster than ${FLUSH_KEYS_PER_SECOND_PER_WORKER} keys/s`, async () => {
+    await seedPart(KEYS);
+    const { deps } = await watchedStore(undefined, 0);
+
+    const run = await flushPart(deps, PART, { runId: "paced" });
+
+    // The last page starts once the keys before it are due: (KEYS - its size) / rate seconds after the start.
+    const lastPageStart = ((KEYS - (KEYS % FLUSH_PAGE_SIZE || FLUSH_PAGE_SIZE)) / FLUSH_KEYS_PER_SECOND_PER_WORKER) * 1_000;
+    expect(run).toMatchObject({ keys: KEYS, failedKeys: 0 });
+    expect(run.durationMs).toBeGreaterThanOrEqual(lastPageStart - 20);
+  }, 60_000);
+
+  it("when one worker flushes many small parts one after another, then it keeps its pace across them", async () => {
+    const keys = 2_500;
+    const { courseId, lectureIds } = await createCourse(1);
+    const window = windowOf(Date.now(), FIVE_MIN) - 3;
+    const pipeline = stackRedis().pipeline();
+    for (let k = 0; k < keys; k++) {
+      pipeline.hset(bufferKey(uniqueId("many"), courseId), pingFields(window, { lectureId: lectureIds[0] as string, position: 3, atMs: window * FIVE_MIN + 1 }));
+    }
+    await pipeline.exec();
+    // A Firestore port that answers at once, so that only the pace can make the run slow.
+    const base = await flushDeps();
+    const instant: FlushStore = { ...base.store, read: async (refs) => refs.map(() => ({ doc: parseProgressDoc({}), version: undefined })), write: async () => 1 };
+    const deps = { ...base, store: instant, windowMs: FIVE_MIN };
+
+    const run = await flushAll(deps, [0], { concurrency: 1 });
+
+    // 16 parts of ~156 keys: no part is big enough to be paced alone; the worker's pace spans them.
+    expect(run).toMatchObject({ keys, failedKeys: 0 });
+    expect(run.durationMs).toBeGreaterThanOrEqual(((keys - FLUSH_PAGE_SIZE) / FLUSH_KEYS_PER_SECOND_PER_WORKER) * 1_000 - 20);
   }, 60_000);
 
   it("when maxKeys is less than the part holds, then the run starts no page past it and the rest stay buffered", async () => {
