@@ -61,9 +61,11 @@ export function throttle(commandsPerSecond: number): (commands: number) => Promi
   return async (commands) => {
     const now = performance.now();
     bookedUntil = Math.max(bookedUntil, now - BURST_MS) + (commands * 1_000) / commandsPerSecond;
+    // Under a millisecond is no wait: a burst booked exactly to `now` comes out a hair over it in floating point.
     const wait = bookedUntil - now;
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return Math.max(0, wait);
+    if (wait < 1) return 0;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    return wait;
   };
 }
 

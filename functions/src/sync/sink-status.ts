@@ -1,16 +1,30 @@
 /**
- * Per-sink counters and last success/error in the `_sync/sinks` document, one map per sink (`{bigquery: {...}}`),
- * so that a status read is one document. Counting in Firestore on every delivery would
- * add a write per change per sink to one hot document; each instance therefore sums in memory and adds its sums
- * at most every FLUSH_EVERY_MS (and when asked), so counts can lag by that much and are lost only with an
- * instance that dies in between — a status figure, not an audit.
+ * Per-sink counters and last success/error, as sharded counters (the firestore-counter extension's pattern): each
+ * instance sums in memory and adds its sums at most every FLUSH_EVERY_MS (and when asked) to one of
+ * SINK_STATUS_SHARDS documents `_sync/sinks/shards/{n}`, one map per sink (`{bigquery: {...}}`), picked at random; a
+ * status read is one getAll of the shards, summed. So no document takes more than its share of the updates: every
+ * trigger instance adding to one document every 10 s made it hot (about 1 write/s per document is Firestore's
+ * sustained guidance). Counts can lag by FLUSH_EVERY_MS and are lost only with an instance that dies in between — a
+ * status figure, not an audit.
  */
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { errorText } from "./dead-letters.js";
-import type { SinkName, SinkOutcome } from "./sinks/sink.js";
+import { SINK_NAMES, type SinkName, type SinkOutcome } from "./sinks/sink.js";
 
-export const SINKS_STATUS = "_sync/sinks";
+export const SINK_STATUS_SHARDS_PATH = "_sync/sinks/shards";
+/** Shards of the counters: 100 instances flushing every 10 s put 1 write/s on each. */
+export const SINK_STATUS_SHARDS = 10;
 export const FLUSH_EVERY_MS = 10_000;
+
+/** One sink's figures, summed over the shards; the last success and error are the latest of any shard. */
+export interface SinkFigures {
+  delivered: number;
+  skipped: number;
+  failed: number;
+  lastSuccessAt: Date | null;
+  lastErrorAt: Date | null;
+  lastError: string | null;
+}
 
 interface Pending {
   delivered: number;
@@ -58,6 +72,34 @@ export class SinkStatus {
         },
       ]),
     );
-    await kit.db.doc(SINKS_STATUS).set(update, { merge: true });
+    const shard = Math.floor(Math.random() * SINK_STATUS_SHARDS);
+    await kit.db.doc(`${SINK_STATUS_SHARDS_PATH}/${shard}`).set(update, { merge: true });
   }
+}
+
+type TimestampLike = { toDate(): Date } | undefined;
+const dateOf = (value: unknown) => ((value as TimestampLike)?.toDate ? (value as { toDate(): Date }).toDate() : null);
+const later = (a: Date | null, b: Date | null) => (a && (!b || a > b) ? a : b);
+
+/** Every sink's figures: one getAll of the shards. */
+export async function readSinkFigures(kit: FirestoreKit): Promise<Record<SinkName, SinkFigures>> {
+  const shards = await kit.db.getAll(...Array.from({ length: SINK_STATUS_SHARDS }, (_, n) => kit.db.doc(`${SINK_STATUS_SHARDS_PATH}/${n}`)));
+  const figures = {} as Record<SinkName, SinkFigures>;
+  for (const sink of SINK_NAMES) {
+    const total: SinkFigures = { delivered: 0, skipped: 0, failed: 0, lastSuccessAt: null, lastErrorAt: null, lastError: null };
+    for (const shard of shards) {
+      const data = (shard.get(sink) ?? {}) as Record<string, unknown>;
+      total.delivered += Number(data["delivered"] ?? 0);
+      total.skipped += Number(data["skipped"] ?? 0);
+      total.failed += Number(data["failed"] ?? 0);
+      total.lastSuccessAt = later(dateOf(data["lastSuccessAt"]), total.lastSuccessAt);
+      const errorAt = dateOf(data["lastErrorAt"]);
+      if (errorAt && (!total.lastErrorAt || errorAt > total.lastErrorAt)) {
+        total.lastErrorAt = errorAt;
+        total.lastError = typeof data["lastError"] === "string" ? data["lastError"] : null;
+      }
+    }
+    figures[sink] = total;
+  }
+  return figures;
 }

@@ -1,6 +1,6 @@
 /**
- * The sync status (API.md getSyncStatus), in O(1): three `_sync` documents (the write-behind, its latest flush run,
- * the sinks), one count of dead letters per sink and one of quarantined keys, and one DBSIZE per Upstash shard —
+ * The sync status (API.md getSyncStatus), in O(1): the write-behind's document and its latest flush run, the sinks'
+ * counter shards, one count of dead letters per sink and one of quarantined keys, and one DBSIZE per Upstash shard —
  * never a scan of user data.
  */
 import type { Redis } from "@upstash/redis";
@@ -12,7 +12,7 @@ import { QUARANTINE_COLLECTION } from "../progress/store.js";
 import { windowStartMs } from "../progress/window.js";
 import type { SyncStatusResponse } from "../schemas/sync.js";
 import { DEAD_LETTERS } from "./dead-letters.js";
-import { SINKS_STATUS } from "./sink-status.js";
+import { readSinkFigures } from "./sink-status.js";
 import { SINK_NAMES, type SinkName } from "./sinks/sink.js";
 
 
@@ -28,8 +28,9 @@ const iso = (value: unknown) => ((value as TimestampLike)?.toDate ? (value as { 
 
 export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Redis, "dbsize">[], options: StatusOptions): Promise<SyncStatusResponse> {
   const nowMs = options.nowMs ?? Date.now();
-  const [[writeBehind, sinks], deadLetters, buffered, quarantined] = await Promise.all([
-    kit.db.getAll(kit.db.doc(WRITE_BEHIND_DOC), kit.db.doc(SINKS_STATUS)),
+  const [writeBehind, sinks, deadLetters, buffered, quarantined] = await Promise.all([
+    kit.db.doc(WRITE_BEHIND_DOC).get(),
+    readSinkFigures(kit),
     Promise.all(SINK_NAMES.map(async (sink) => (await kit.db.collection(DEAD_LETTERS).where("sink", "==", sink).count().get()).data().count)),
     bufferedKeys(shards),
     kit.db.collection(QUARANTINE_COLLECTION).count().get().then((counted) => counted.data().count),
@@ -42,14 +43,14 @@ export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Re
   const oldestDirtyAgeSeconds = run?.oldestDirtyAgeSeconds ?? Number(lastFlush?.["oldestDirtyAgeSeconds"] ?? 0);
 
   const sinkView = (sink: SinkName, index: number) => {
-    const data = (sinks?.get(sink) ?? {}) as Record<string, unknown>;
+    const figures = sinks[sink];
     return {
       enabled: options.enabled(sink),
-      lastSuccessAt: iso(data["lastSuccessAt"]),
-      lastErrorAt: iso(data["lastErrorAt"]),
-      lastError: typeof data["lastError"] === "string" ? data["lastError"] : null,
-      delivered: Number(data["delivered"] ?? 0),
-      failed: Number(data["failed"] ?? 0),
+      lastSuccessAt: figures.lastSuccessAt?.toISOString() ?? null,
+      lastErrorAt: figures.lastErrorAt?.toISOString() ?? null,
+      lastError: figures.lastError,
+      delivered: figures.delivered,
+      failed: figures.failed,
       deadLetters: deadLetters[index] ?? 0,
     };
   };

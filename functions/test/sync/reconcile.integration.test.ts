@@ -3,7 +3,7 @@
  * exactly, `repair: true` fixes them, and the next run is clean. Each test owns a key range (a unique id prefix for
  * a top-level collection, a unique uid for a subcollection), so other tests' documents do not count.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { bigquery } from "../../src/adapters/bigquery.js";
 import { cosmosContainer } from "../../src/adapters/cosmos.js";
 import { firestoreKit } from "../../src/adapters/firestore.js";
@@ -154,6 +154,29 @@ describe.each(["mongo", "cosmos", "bigquery"] as const)("reconcile with the %s s
 
     const clean = await reconcile(kit, target, { range: scenario.range });
     expect(clean).toMatchObject({ checked: 5, missing: 0, stale: 0, changed: 0, extra: 0 });
+  });
+});
+
+describe("a tombstone of reconcile's", () => {
+  it("when the operator's clock runs an hour ahead, then the tombstone is versioned at Firestore's read time, and the document created again afterwards is not hidden by it", async () => {
+    const kit = await firestoreKit();
+    const scenario = await writeScenario("answers");
+    const target = (await mongo()).db(MONGODB_DATABASE.value()).collection<{ _id: string; _v?: string; _deleted?: boolean; uid?: string }>("answers");
+    await target.insertOne({ _id: scenario.extraPath, _v: OLD_VERSION, _deleted: false, uid: scenario.uid });
+
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 3_600_000 });
+    try {
+      await reconcile(kit, reconcileTarget("answers", "mongo"), { range: scenario.range, repair: true });
+    } finally {
+      vi.useRealTimers();
+    }
+    const tombstone = await target.findOne({ _id: scenario.extraPath });
+    expect(tombstone).toMatchObject({ _deleted: true });
+    expect(Date.parse(tombstone?._v ?? "")).toBeLessThan(Date.now() + 60_000);
+
+    await kit.db.doc(scenario.extraPath).set({ uid: scenario.uid, questionId: "q1", subject: "math", skill: "alg", subskill: "lin", score: 0.5, status: "graded" });
+    await triggersIdle();
+    expect(await target.findOne({ _id: scenario.extraPath })).toMatchObject({ _deleted: false, score: 0.5 });
   });
 });
 

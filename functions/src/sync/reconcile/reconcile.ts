@@ -7,7 +7,7 @@
  * would misjudge the range's edges).
  */
 import { createHash, randomInt } from "node:crypto";
-import type { QueryDocumentSnapshot } from "firebase-admin/firestore";
+import type { QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../../adapters/firestore.js";
 import * as logs from "../../logs.js";
 import type { ReconcileReport } from "../../schemas/sync.js";
@@ -88,16 +88,20 @@ async function reconcileRange(kit: FirestoreKit, target: ReconcileTarget, range:
   const covered: KeyRange = { ...range, ...(checked >= limit && last !== undefined ? { upTo: last } : {}) };
   for await (const live of reader.live(collection, covered)) {
     const extras = await absentFromFirestore(kit, live.filter((doc) => !seen.has(doc.path) && pathParamsOf(target.pattern, doc.path)));
-    for (const doc of extras) count(report, "extra", doc.path);
-    if (options.repair) await deliverAll(target.sink, extras.map((doc) => tombstoneOf(target, doc, report.runId)), report);
+    for (const { doc } of extras) count(report, "extra", doc.path);
+    if (options.repair) await deliverAll(target.sink, extras.map(({ doc, absentAt }) => tombstoneOf(target, doc, absentAt, report.runId)), report);
   }
   return checked;
 }
 
-async function absentFromFirestore(kit: FirestoreKit, candidates: LiveDoc[]): Promise<LiveDoc[]> {
+/** The candidates Firestore does not hold, each with the time (Firestore's own) at which it read them absent. */
+async function absentFromFirestore(kit: FirestoreKit, candidates: LiveDoc[]): Promise<{ doc: LiveDoc; absentAt: Timestamp }[]> {
   if (!candidates.length) return [];
   const snapshots = await kit.db.getAll(...candidates.map((doc) => kit.db.doc(doc.path)));
-  return candidates.filter((_, index) => !snapshots[index]?.exists);
+  return candidates.flatMap((doc, index) => {
+    const snapshot = snapshots[index];
+    return snapshot && !snapshot.exists ? [{ doc, absentAt: snapshot.readTime }] : [];
+  });
 }
 
 /** The document as the sink should have it: an IMPORT of its current data at its update time. */
@@ -119,14 +123,14 @@ function envelopeOf(target: ReconcileTarget, snapshot: QueryDocumentSnapshot, ru
 }
 
 /**
- * A tombstone for a document the sink holds and Firestore does not, versioned now — or at the sink's own version if
- * that is later (a clock ahead), which the repair's equal-version overwrite then replaces.
+ * A tombstone for a document the sink holds and Firestore does not, versioned at the time Firestore read it absent
+ * (its own clock, not the operator's: a document created again afterwards has a later update time and wins) — or at
+ * the sink's own version if that is later, which the repair's equal-version overwrite then replaces.
  */
-function tombstoneOf(target: ReconcileTarget, doc: LiveDoc, runId: string): ChangeEnvelope {
-  const now = new Date().toISOString();
+function tombstoneOf(target: ReconcileTarget, doc: LiveDoc, absentAt: Timestamp, runId: string): ChangeEnvelope {
   const tombstone = buildEnvelope({
     eventId: repairEventId(runId, doc.path),
-    eventTime: now,
+    eventTime: absentAt.toDate().toISOString(),
     documentPath: doc.path,
     pathParams: pathParamsOf(target.pattern, doc.path) ?? {},
     before: { exists: true, data: doc.before },
