@@ -126,7 +126,7 @@ describe("a learner's calls under the official emulators", () => {
 
     await expect(student.saveProgress({ courseId: DEMO_COURSE_ID, lectureId, position: 42, duration: 120, playedSegments: [[0, 42]] })).resolves.toEqual({ message: "synced" });
 
-    expect(await redisKeys(`lp:prog:${uid}:*`)).not.toEqual([]);
+    expect(await redisKeys(`lp:b:*:${uid}:*`)).not.toEqual([]);
     const progress = await student.getProgress({ courseId: DEMO_COURSE_ID });
     expect(progress).toMatchObject({ courseId: DEMO_COURSE_ID, watchTimes: { [lectureId]: 42 }, totalLectures: DEMO_LECTURES.length });
   });
@@ -139,7 +139,7 @@ describe("a learner's calls under the official emulators", () => {
 
     expect(callableErrorCode(error)).toBe("invalid-argument");
     expect(error.details).toEqual([expect.objectContaining({ path: "position" })]);
-    expect(await redisKeys(`lp:prog:${uid}:*`)).toEqual([]);
+    expect(await redisKeys(`lp:b:*:${uid}:*`)).toEqual([]);
   });
 
   it("when a lecture is completed, then the course percentage and the streak answer, and getCourseProgress lists the course", async () => {
