@@ -203,6 +203,18 @@ describe("ProgressTracker backoff", () => {
     expect(delays.slice(0, 6)).toEqual([750, 1_500, 3_000, 6_000, 6_000, 6_000]);
   });
 
+  it("when the server says when to retry (a shed ping's retryAfterMs), then the tracker waits at least that long", async () => {
+    const delays: (number | null)[] = [];
+    const shed = () => Promise.reject(new FunctionsError("resource-exhausted", "busy", { retryAfterMs: 7_000 }));
+    const player = tracker(shed, { random: () => 1, backoff: { baseMs: 1_000, maxMs: 60_000, jitter: 0.5 }, onError: (_e, info) => delays.push(info.retryInMs) });
+
+    player.play(0);
+    await playFor(player, 0, 45);
+
+    // The backoff alone would be 500, 1,000, 2,000, 4,000, 8,000: the hint is the floor until the backoff passes it.
+    expect(delays.slice(0, 5)).toEqual([7_000, 7_000, 7_000, 7_000, 8_000]);
+  });
+
   it("when a ping fails for another reason, then onError hears it and nothing is retried before the next interval", async () => {
     const errors: unknown[] = [];
     const { sent, save } = recorder(() => Promise.reject(new FunctionsError("permission-denied", "no")));

@@ -5,8 +5,8 @@
  * - It keeps the played segments: merged ranges, at most 100, within the duration once known.
  * - At most one ping is in flight. A ping asked for meanwhile waits for the first to settle and then goes once,
  *   carrying the state of that moment (so a burst of seeks costs one ping, not one each).
- * - After `resource-exhausted` or `unavailable` it backs off exponentially (capped, with jitter) and holds every
- *   ping until then; the first success restores the normal cadence. Other errors go to `onError` and are not
+ * - After `resource-exhausted` or `unavailable` it backs off exponentially (capped, with jitter, never sooner than the
+ *   server's `retryAfterMs`) and holds every ping until then; the first success restores the normal cadence. Other errors go to `onError` and are not
  *   retried: the next ping of the cadence carries the same state anyway.
  */
 import { callableErrorCode, type SaveProgressRequest } from "./api.js";
@@ -270,7 +270,8 @@ export class ProgressTracker {
       this.retryAt = 0;
       this.onSaved?.(ping);
     } else if (RETRYABLE.has(callableErrorCode(error) ?? "")) {
-      const delay = this.backoffDelay(++this.failures);
+      // The server's own hint (a shed ping's retryAfterMs) is a floor: the jittered backoff never comes back sooner.
+      const delay = Math.max(this.backoffDelay(++this.failures), retryAfterMsOf(error));
       this.retryAt = this.clock.now() + delay;
       this.queued = true; // the throttled state goes again, with whatever came since
       this.onError?.(error, { ping, retryInMs: delay });
@@ -290,4 +291,10 @@ export class ProgressTracker {
     const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (failures - 1));
     return Math.round(delay * (1 - this.backoff.jitter * this.random()));
   }
+}
+
+/** `details.retryAfterMs` of a refusal (API.md: rate limits and shed pings), or 0. */
+function retryAfterMsOf(error: unknown): number {
+  const hint = (error as { details?: { retryAfterMs?: unknown } } | null)?.details?.retryAfterMs;
+  return typeof hint === "number" && Number.isFinite(hint) && hint > 0 ? Math.min(hint, DEFAULT_MAX_BACKOFF_MS) : 0;
 }
