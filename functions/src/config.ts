@@ -182,6 +182,16 @@ export function serviceAddress(param: { name: string; value(): string }): string
   throw new UnavailableError(`Service not configured: set ${param.name}`);
 }
 
+/**
+ * Days in which the daily reconcile sweeps every document of every mirrored collection once, in every enabled sink:
+ * each run checks and repairs its share (the collection's count ÷ this) from where the last one stopped.
+ * @default 7
+ */
+export const RECONCILE_SWEEP_DAYS = defineInt("RECONCILE_SWEEP_DAYS", {
+  description: "Days in which the daily reconcile sweeps (and repairs) every mirrored document once.",
+  default: 7,
+});
+
 export const MIGRATION_PHASES = ["dual_write", "firestore_primary", "cosmos_retired"] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
 

@@ -72,8 +72,12 @@ export const ReconcileReport = ReconcileResponse.extend({
   sampled: z.boolean(),
   /** Same version as Firestore but other content; counted in `stale` too. */
   changed: z.number(),
-  /** Repairs the sink refused or failed (a newer copy, an outage); the next run finds them again. */
+  /** Repairs that failed (an outage, a refusal); the next run finds them again. */
   repairFailed: z.number(),
+  /** Repairs the sink skipped because it already held a newer version (written meanwhile): not failures. */
+  repairSkipped: z.number(),
+  /** Where a run cut short by its limit stopped (the last document path it read), or null when it reached the end. */
+  stoppedAt: z.string().nullable(),
   startedAt: z.string(),
   durationMs: z.number(),
   /** A few document paths of each kind, to look at. */

@@ -14,7 +14,8 @@ import { MIRRORED_DOCUMENTS } from "../../src/sync/functions.js";
 import { COSMOS_PARTITION_KEY, cosmosContainerOf, cosmosItem } from "../../src/sync/mappers/cosmos.js";
 import { bigqueryReader } from "../../src/sync/reconcile/readers/bigquery.js";
 import * as functions from "../../src/index.js";
-import { reconcileSample, reconcileTarget } from "../../src/sync/reconcile/functions.js";
+import { reconcileSweep, reconcileTarget } from "../../src/sync/reconcile/functions.js";
+import { SWEEP_CURSORS } from "../../src/sync/reconcile/sweep.js";
 import { reconcile, type ReconcileTarget } from "../../src/sync/reconcile/reconcile.js";
 import type { KeyRange } from "../../src/sync/reconcile/readers/reader.js";
 import { bigquerySink } from "../../src/sync/sinks/bigquery.js";
@@ -203,14 +204,15 @@ describe("the reconcile callable", () => {
 });
 
 describe("the daily reconciliation", () => {
-  it("is a schedule every 24 hours that checks a sample of every collection in every enabled sink and stores each report", async () => {
+  it("is a schedule every 24 hours whose run sweeps a share of every collection in every enabled sink, stores each report and moves each cursor", async () => {
     expect(functions.reconcileDaily.__endpoint.scheduleTrigger).toMatchObject({ schedule: "every 24 hours" });
     const { db } = await firestoreKit();
     const before = Date.now();
-    await reconcileSample(5);
-    const runs = await db.collection("_sync/reconcile/runs").where("sampled", "==", true).where("startedAt", ">=", new Date(before).toISOString()).get();
+    await reconcileSweep(1_000);
+    const runs = await db.collection("_sync/reconcile/runs").where("repair", "==", true).where("startedAt", ">=", new Date(before).toISOString()).get();
     const pairs = new Set(runs.docs.map((run) => `${run.get("collection")}/${run.get("sink")}`));
     expect(pairs.size).toBe(18);
-    for (const run of runs.docs) expect(run.get("checked")).toBeLessThanOrEqual(5);
+    const cursors = await db.collection(SWEEP_CURSORS).get();
+    expect(new Set(cursors.docs.map((cursor) => cursor.id.replace("~", "/")))).toEqual(pairs);
   });
 });

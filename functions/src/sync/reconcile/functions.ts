@@ -1,17 +1,18 @@
-/** Registrations of reconciliation: the admin callable `reconcile` (API.md) and the daily sampled check. */
+/** Registrations of reconciliation: the admin callable `reconcile` (API.md) and the daily sweep. */
 import { onSchedule } from "firebase-functions/scheduler";
 import { bigquery } from "../../adapters/bigquery.js";
 import { cosmosContainer } from "../../adapters/cosmos.js";
 import { firestoreKit } from "../../adapters/firestore.js";
 import { mongo } from "../../adapters/mongo.js";
 import { callable } from "../../callable.js";
-import { BIGQUERY_DATASET, MONGODB_DATABASE, SINK_SECRETS } from "../../config.js";
+import { BIGQUERY_DATASET, MONGODB_DATABASE, RECONCILE_SWEEP_DAYS, SINK_SECRETS } from "../../config.js";
 import { PreconditionFailedError } from "../../errors.js";
 import { adminCallableOptions, scheduleOptions } from "../../options.js";
 import { MirroredCollection, ReconcileRequest, type ReconcileResponse } from "../../schemas/sync.js";
 import { enabledSinks, isMirrored, MIRRORED_DOCUMENTS } from "../functions.js";
 import type { SinkName } from "../sinks/sink.js";
 import { reconcile, type ReconcileTarget } from "./reconcile.js";
+import { sweepStep } from "./sweep.js";
 import { bigqueryReader } from "./readers/bigquery.js";
 import { cosmosReader } from "./readers/cosmos.js";
 import { mongoReader } from "./readers/mongo.js";
@@ -42,19 +43,21 @@ export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRe
 
 export const reconcileCallable = onCallable({ ...adminCallableOptions, secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" }, handleReconcile);
 
-/** Documents the daily run checks per collection and sink: a sample, not a sweep (the CLI sweeps). */
-export const DAILY_SAMPLE = 1_000;
-
-/** Checks a sample of every mirrored collection in every enabled sink, without repairing: it reports. */
-export async function reconcileSample(sample = DAILY_SAMPLE): Promise<void> {
+/**
+ * The daily sweep: the next share of every mirrored collection in every enabled sink, checked and repaired
+ * (sweep.ts). One pair failing does not stop the others; the run fails afterwards, so that it shows.
+ */
+export async function reconcileSweep(days = RECONCILE_SWEEP_DAYS.value() || 7): Promise<void> {
   const kit = await firestoreKit();
   const collections = MirroredCollection.options.filter(isMirrored);
+  const failures: unknown[] = [];
   for (const sink of enabledSinks()) {
-    for (const collection of collections) await reconcile(kit, reconcileTarget(collection, sink.name), { sample });
+    for (const collection of collections) await sweepStep(kit, reconcileTarget(collection, sink.name), days).catch((error: unknown) => void failures.push(error));
   }
+  if (failures.length) throw failures[0];
 }
 
 export const reconcileDaily = onSchedule(
-  { ...scheduleOptions, schedule: "every 24 hours", secrets: SINK_SECRETS, timeoutSeconds: 540, memory: "1GiB" },
-  () => reconcileSample(),
+  { ...scheduleOptions, schedule: "every 24 hours", secrets: SINK_SECRETS, timeoutSeconds: 1_800, memory: "1GiB" },
+  () => reconcileSweep(),
 );

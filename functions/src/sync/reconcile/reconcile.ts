@@ -85,7 +85,9 @@ async function reconcileRange(kit: FirestoreKit, target: ReconcileTarget, range:
     options.onProgress?.(report);
   }
   // Where the limit cut the pass short, only the range Firestore actually covered is checked for extras.
-  const covered: KeyRange = { ...range, ...(checked >= limit && last !== undefined ? { upTo: last } : {}) };
+  const cut = checked >= limit && last !== undefined;
+  if (cut) report.stoppedAt = last ?? null;
+  const covered: KeyRange = { ...range, ...(cut ? { upTo: last } : {}) };
   for await (const live of reader.live(collection, covered)) {
     const extras = await absentFromFirestore(kit, live.filter((doc) => !seen.has(doc.path) && pathParamsOf(target.pattern, doc.path)));
     for (const { doc } of extras) count(report, "extra", doc.path);
@@ -147,7 +149,8 @@ async function deliverAll(sink: Sink, envelopes: ChangeEnvelope[], report: Recon
     const outcomes = await Promise.all(envelopes.slice(start, start + REPAIR_CONCURRENCY).map((envelope) => sink.deliver(envelope, { repair: true })));
     for (const outcome of outcomes) {
       if ("applied" in outcome) report.repaired++;
-      else report.repairFailed++;
+      else if ("failed" in outcome) report.repairFailed++;
+      else report.repairSkipped++; // a newer version arrived meanwhile, or the sink does not map the document
     }
   }
 }
@@ -173,6 +176,8 @@ function emptyReport(target: ReconcileTarget, options: ReconcileOptions, started
     extra: 0,
     repaired: 0,
     repairFailed: 0,
+    repairSkipped: 0,
+    stoppedAt: null,
     startedAt: started.toISOString(),
     durationMs: 0,
     examples: { missing: [], stale: [], changed: [], extra: [] },
