@@ -37,18 +37,10 @@ export interface PartOptions {
 
 
 
-/** What one part's run did. */
-export interface PartReport extends Part {
-  keys: number;
-  writes: number;
-  failedKeys: number;
-  quarantinedKeys: number;
-  skipped: Lecture[];
-  dropped: Lecture[];
+/** What one part's run did: its pages' outcomes added up. */
+export interface PartReport extends Part, PageOutcome {
   /** Whether the whole part was scanned (false: stopped by the time budget or maxKeys; the rest waits for the next run). */
   complete: boolean;
-  /** The oldest window of a key left behind (failed), if any. */
-  oldestFailedWindow?: number;
   durationMs: number;
 }
 
@@ -279,17 +271,16 @@ export interface PartSummary {
 }
 
 export function summarize(report: PartReport): PartSummary {
-  const full = report as Partial<PartReport> & Partial<PartSummary>;
   return {
-    keys: full.keys ?? 0,
-    writes: full.writes ?? 0,
-    failedKeys: full.failedKeys ?? 0,
-    quarantinedKeys: full.quarantinedKeys ?? 0,
-    skippedCompletions: full.skippedCompletions ?? full.skipped?.length ?? 0,
-    droppedLectures: full.droppedLectures ?? full.dropped?.length ?? 0,
-    complete: full.complete ?? true,
-    ...(full.oldestFailedWindow !== undefined ? { oldestFailedWindow: full.oldestFailedWindow } : {}),
-    durationMs: full.durationMs ?? 0,
+    keys: report.keys,
+    writes: report.writes,
+    failedKeys: report.failedKeys,
+    quarantinedKeys: report.quarantinedKeys,
+    skippedCompletions: report.skipped.length,
+    droppedLectures: report.dropped.length,
+    complete: report.complete,
+    ...(report.oldestFailedWindow !== undefined ? { oldestFailedWindow: report.oldestFailedWindow } : {}),
+    durationMs: report.durationMs,
   };
 }
 

@@ -26,10 +26,17 @@ export const KEY_PREFIX = "lp:";
  */
 export const BUFFER_PARTITIONS = 16;
 
-/** A stable 2 × 32-bit hash of a uid: the first word picks the shard, the second the part, so the two are independent. */
+/**
+ * A stable 2 × 32-bit hash of a uid: the first word picks the shard, the second the part, so the two are independent.
+ * The last one is kept: a ping asks for its user's shard and then for its key, so it hashes once.
+ */
+let lastHash: { uid: string; words: [number, number] } | undefined;
 function uidHash(uid: string): [number, number] {
-  const digest = createHash("sha256").update(uid).digest();
-  return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
+  if (lastHash?.uid !== uid) {
+    const digest = createHash("sha256").update(uid).digest();
+    lastHash = { uid, words: [digest.readUInt32BE(0), digest.readUInt32BE(4)] };
+  }
+  return lastHash.words;
 }
 
 /** The user's Upstash shard, of `shards`: every path of a user's progress (ping, reads, flush) goes there. */
