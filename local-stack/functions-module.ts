@@ -17,7 +17,7 @@ export interface Endpoint {
   /** Where the function is deployed; entries may be params. */
   region?: unknown[];
   callableTrigger?: object;
-  eventTrigger?: { eventType: string; eventFilters?: Record<string, string>; eventFilterPathPatterns?: Record<string, string> };
+  eventTrigger?: { eventType: string; eventFilters?: Record<string, string>; eventFilterPathPatterns?: Record<string, string>; retry?: unknown };
   scheduleTrigger?: { schedule: string | object };
   /**
    * An `onTaskDispatched` function's queue. Each value is as the function declared it: a number, a param (an

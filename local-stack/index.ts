@@ -52,8 +52,8 @@ export interface StackOptions {
   /** The Cloud Tasks queues' port (CLOUD_TASKS_EMULATOR_HOST). */
   tasksPort?: number;
   /**
-   * Multiplies every task retry's backoff (and maxRetrySeconds), so tests see retries in milliseconds: 0.001 turns
-   * a 1 s backoff into 1 ms. @default 1
+   * Multiplies every retry's backoff: task queues' (and their maxRetrySeconds) and `retry: true` triggers', so tests
+   * see retries in milliseconds: 0.001 turns a 1 s backoff into 1 ms. @default 1
    */
   taskBackoffScale?: number;
   redisBackend?: "auto" | "redis-server" | "in-process";
@@ -190,7 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   tasks.serve(functions.tasks); // after the param defaults: queue settings may be params
 
   const triggers = firestore
-    ? startTriggerBridge({ triggers: functions.triggers, firestore, projectId, log })
+    ? startTriggerBridge({ triggers: functions.triggers, firestore, projectId, log, ...(options.taskBackoffScale ? { retryBackoffScale: options.taskBackoffScale } : {}) })
     : startTriggerBridge({ triggers: new Map(), firestore: { onCommit: () => () => undefined }, projectId, log });
   if (!firestore && functions.triggers.size) {
     log(`FIRESTORE_EMULATOR_HOST=${externalFirestore}: triggers are not fired by this stack; use firebase emulators:start for them`);

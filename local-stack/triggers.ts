@@ -1,7 +1,9 @@
 /**
  * Fires the exported Firestore triggers (onDocumentWritten/Created/Updated/Deleted) from the local Firestore's
  * commits: one CloudEvent per changed document per matching trigger, with before/after in the JSON form that
- * firebase-functions decodes, and path params extracted from the trigger's document pattern.
+ * firebase-functions decodes, and path params extracted from the trigger's document pattern. A trigger registered
+ * with `retry: true` is invoked again with the same event while it fails, as Eventarc does: backoff from 10 s doubling
+ * to 600 s, for up to 24 hours (PRICES.md [30]); `retryBackoffScale` shortens the waits for tests.
  */
 import { randomUUID } from "node:crypto";
 import type { FunctionExport } from "./functions-module.ts";
@@ -17,8 +19,8 @@ export interface TriggerBridge {
    * fan-out, delivered all at once, would keep the in-process sink stand-ins busy long after it).
    */
   mute(): () => void;
-  /** Invocations since start: delivered (handler resolved) and failed (handler threw). */
-  stats(): { delivered: number; failed: number };
+  /** Invocations since start: delivered (handler resolved), failed (handler threw), retried (invoked again after failing). */
+  stats(): { delivered: number; failed: number; retried: number };
   stop(): void;
 }
 
@@ -27,7 +29,14 @@ export interface TriggerBridgeOptions {
   firestore: Pick<LocalFirestore, "onCommit">;
   projectId: string;
   log?: (line: string) => void;
+  /** Multiplies every retry backoff (tests: 0.001 turns 10 s into 10 ms). @default 1 */
+  retryBackoffScale?: number;
 }
+
+/** Eventarc's retries of a trigger with `retry: true` (PRICES.md [30]). */
+const RETRY_MIN_BACKOFF_MS = 10_000;
+const RETRY_MAX_BACKOFF_MS = 600_000;
+const RETRY_FOR_MS = 24 * 3_600_000;
 
 interface Route {
   name: string;
@@ -39,7 +48,8 @@ interface Route {
 export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge {
   const routes = [...options.triggers].flatMap(([name, fn]) => routeOf(name, fn));
   const pending = new Set<Promise<unknown>>();
-  const counts = { delivered: 0, failed: 0 };
+  const counts = { delivered: 0, failed: 0, retried: 0 };
+  const scale = options.retryBackoffScale ?? 1;
   const log = options.log ?? ((line) => console.error(line));
 
   let muted = false;
@@ -49,16 +59,22 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
         const params = matchPath(route.pattern, write.path);
         if (!params || !firesFor(route.kind, write)) continue;
         const event = cloudEvent(route, write, commit.commitTime, options.projectId);
-        const run = Promise.resolve()
-          .then(() => (route.fn as unknown as (event: unknown) => unknown)(event))
-          .then(
-            () => void counts.delivered++,
-            (error: unknown) => {
-              counts.failed++;
-              log(`trigger ${route.name} failed for ${write.path}: ${error instanceof Error ? error.stack : String(error)}`);
-            },
-          )
-          .finally(() => pending.delete(run));
+        const retries = route.fn.__endpoint?.eventTrigger?.retry === true;
+        const started = Date.now();
+        const attempt = async (backoffMs: number): Promise<void> => {
+          try {
+            await (route.fn as unknown as (event: unknown) => unknown)(event);
+            counts.delivered++;
+          } catch (error) {
+            counts.failed++;
+            log(`trigger ${route.name} failed for ${write.path}: ${error instanceof Error ? error.stack : String(error)}`);
+            if (!retries || Date.now() - started > RETRY_FOR_MS) return;
+            await new Promise((resolve) => setTimeout(resolve, backoffMs * scale));
+            counts.retried++;
+            await attempt(Math.min(RETRY_MAX_BACKOFF_MS, backoffMs * 2));
+          }
+        };
+        const run = attempt(RETRY_MIN_BACKOFF_MS).finally(() => pending.delete(run));
         pending.add(run);
       }
     }

@@ -13,6 +13,9 @@ export {
   saveProgress,
 } from "./progress/functions.js";
 export {
+  deliverBigQuery,
+  deliverCosmos,
+  deliverMongo,
   getSyncStatus,
   mirrorActivities,
   mirrorActivityDays,
@@ -21,6 +24,5 @@ export {
   mirrorProgress,
   mirrorUsers,
   replayDeadLettersCallable as replayDeadLetters,
-  replayDeadLettersSchedule as replayDeadLettersScheduled,
 } from "./sync/functions.js";
 export { reconcileCallable as reconcile, reconcileDaily } from "./sync/reconcile/functions.js";

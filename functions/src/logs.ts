@@ -90,6 +90,16 @@ export function flushEnqueued(fields: { runId: string; parts: number; enqueued: 
   logger.info("progress.flush_enqueued", fields);
 }
 
+/** A change whose trigger ran too late to deliver it (Eventarc retried it for hours): dead letters wait for reconcile. */
+export function eventTooOld(fields: { collection: string; eventId: string; sinks: string[] }): void {
+  logger.error("sync.event_too_old", fields);
+}
+
+/** A delivery task whose payload is not a change: acknowledged without work (it can only be a bug or forged). */
+export function deliveryTaskRefused(fields: { sink: string; issues: { path: string; message: string }[] }): void {
+  logger.error("sync.delivery_task_refused", fields);
+}
+
 /** A flush task whose payload is not a part: acknowledged without work (it can only be a bug or forged). */
 export function flushTaskRefused(fields: { issues: { path: string; message: string }[] }): void {
   logger.error("progress.flush_task_refused", fields);

@@ -5,7 +5,7 @@
  */
 import type { CallableOptions } from "firebase-functions/https";
 import type { ScheduleOptions } from "firebase-functions/scheduler";
-import { REGION, REDIS_SECRETS, SINK_SECRETS } from "./config.js";
+import { REGION, REDIS_SECRETS } from "./config.js";
 
 /**
  * Callables: 1 vCPU so that an instance serves up to 80 requests at once (Cloud Run forces concurrency 1 below
@@ -47,21 +47,32 @@ export const scheduleOptions = {
 } as const satisfies Omit<ScheduleOptions, "schedule">;
 
 /**
- * Instances of each mirror trigger. Six triggers connect to MongoDB: 6 × 8 × 7 connections (adapters/mongo.ts) = 336,
- * plus the four operators' functions that also connect (4 × 7), stays under MONGODB_MAX_CONNECTIONS (500, Atlas M0);
- * the deploy manifest test adds it up.
- * Each instance delivers up to 20 changes at once, so a trigger absorbs 160 concurrent changes.
+ * Mirror triggers only put a change on each sink's queue (sync/delivery-tasks.ts): no secret, little memory, and
+ * `retry: true`, so that a change whose enqueue failed is delivered again by Eventarc (with backoff, for up to a day).
  */
-export const MIRROR_MAX_INSTANCES = 8;
-
-/** Mirror triggers: no platform retry (a failed delivery becomes a dead letter, replayed on schedule). */
 export const mirrorTriggerOptions = {
   region: REGION,
-  secrets: SINK_SECRETS,
+  cpu: 1,
+  concurrency: 80,
+  maxInstances: 20,
+  memory: "256MiB",
+  timeoutSeconds: 60,
+  retry: true,
+} as const;
+
+/**
+ * Instances of each sink's delivery function. MongoDB's: 8 × 7 connections (adapters/mongo.ts) = 56, plus the
+ * operators' functions that also connect, stays under MONGODB_MAX_CONNECTIONS (500, Atlas M0); the deploy manifest
+ * test adds it up. Each instance delivers up to 20 changes at once.
+ */
+export const DELIVERY_MAX_INSTANCES = 8;
+
+/** A sink's delivery function (one per sink, each on its own queue). */
+export const deliveryTaskOptions = {
+  region: REGION,
   cpu: 1,
   concurrency: 20,
-  maxInstances: MIRROR_MAX_INSTANCES,
+  maxInstances: DELIVERY_MAX_INSTANCES,
   memory: "512MiB",
   timeoutSeconds: 60,
-  retry: false,
 } as const;

@@ -73,9 +73,10 @@ describe("registered functions (firebase-functions-test)", () => {
     await expect(callAs(functions.replayDeadLetters, { limit: 1, sink: "mongo" }, { admin: true })).resolves.toMatchObject({ replayed: expect.any(Number) });
   });
 
-  it("replayDeadLettersScheduled is a schedule every 10 minutes whose run completes", async () => {
-    expect(functions.replayDeadLettersScheduled.__endpoint.scheduleTrigger).toMatchObject({ schedule: "every 10 minutes" });
-    await expect(functions.replayDeadLettersScheduled.run({ scheduleTime: new Date().toISOString(), jobName: "smoke" } as never)).resolves.toBeUndefined();
+  it.each(["deliverBigQuery", "deliverMongo", "deliverCosmos"] as const)("%s is a task queue function that refuses a task that is not a change", async (name) => {
+    expect(functions[name].__endpoint.taskQueueTrigger).toMatchObject({ retryConfig: { maxAttempts: 10 } });
+    const request = { data: { nothing: true }, retryCount: 0, executionCount: 0, queueName: name, id: "smoke" };
+    await expect(functions[name].run(request as never)).resolves.toBeUndefined();
   });
 
   it.each([
@@ -85,10 +86,11 @@ describe("registered functions (firebase-functions-test)", () => {
     ["mirrorCompetencies", "users/{uid}/competencies/{competencyId}"],
     ["mirrorActivities", "activities/{activityId}"],
     ["mirrorAnswers", "answers/{answerId}"],
-  ] as const)("%s is an onDocumentWritten trigger on %s", (name, document) => {
+  ] as const)("%s is an onDocumentWritten trigger on %s, retried when it fails", (name, document) => {
     expect(functions[name].__endpoint.eventTrigger).toMatchObject({
       eventType: "google.cloud.firestore.document.v1.written",
       eventFilterPathPatterns: { document },
+      retry: true,
     });
   });
 

@@ -29,8 +29,11 @@ export function errorText(error: unknown): string {
 
 type Kit = FirestoreKit;
 
-/** Records (or counts one more attempt of) a failed delivery. */
-export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: ChangeEnvelope, error: unknown, nowMs = Date.now()): Promise<void> {
+/**
+ * Records (or counts one more attempt of) a failed delivery. `exhausted`: no retry is left for it (the queue's last
+ * attempt, or an event too old to deliver): it waits for an operator's replay or a reconcile.
+ */
+export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: ChangeEnvelope, error: unknown, nowMs = Date.now(), options: { exhausted?: boolean } = {}): Promise<void> {
   const ref = kit.db.doc(`${DEAD_LETTERS}/${deadLetterId(sink, envelope.eventId)}`);
   await kit.db.runTransaction(async (tx) => {
     const attempts = Number((await tx.get(ref)).get("attempts") ?? 0) + 1;
@@ -41,7 +44,7 @@ export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: Chang
       envelope,
       error: errorText(error),
       attempts,
-      status: attempts >= MAX_ATTEMPTS ? "exhausted" : "pending",
+      status: options.exhausted || attempts >= MAX_ATTEMPTS ? "exhausted" : "pending",
       nextRetryAt: kit.sdk.Timestamp.fromMillis(nowMs + backoffMs(attempts)),
       lastAttemptAt: kit.sdk.Timestamp.fromMillis(nowMs),
     });

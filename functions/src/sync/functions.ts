@@ -1,6 +1,7 @@
-/** Registrations of the sync capability: a change trigger per mirrored collection and the dead-letter replay. */
+/** Registrations of the sync capability: a change trigger per mirrored collection, a delivery queue per sink, the operators' callables. */
 import { onDocumentWritten, type Change, type DocumentSnapshot, type FirestoreEvent } from "firebase-functions/firestore";
-import { onSchedule } from "firebase-functions/scheduler";
+import { onTaskDispatched } from "firebase-functions/tasks";
+import type { Expression } from "firebase-functions/params";
 import { bigquery } from "../adapters/bigquery.js";
 import { cosmosContainer } from "../adapters/cosmos.js";
 import { firestoreKit } from "../adapters/firestore.js";
@@ -17,15 +18,20 @@ import {
   FLUSH_SCHEDULE,
   REDIS_SECRETS,
   SINK_SECRETS,
+  COSMOS_DELIVERIES_PER_SECOND,
+  COSMOS_KEY,
+  MONGODB_URI,
   migrationPhase,
 } from "../config.js";
 import { allShards } from "../progress/shards.js";
 import { windowMsOfSchedule } from "../progress/window.js";
 import * as logs from "../logs.js";
-import { adminCallableOptions, mirrorTriggerOptions, scheduleOptions } from "../options.js";
+import { adminCallableOptions, DELIVERY_MAX_INSTANCES, deliveryTaskOptions, mirrorTriggerOptions } from "../options.js";
+import { MONGO_POOL_SIZE } from "../adapters/mongo.js";
+import { toFieldIssues } from "../validation.js";
 import { GetSyncStatusRequest, ReplayDeadLettersRequest } from "../schemas/sync.js";
 import { replayDeadLetters } from "./dead-letters.js";
-import { dispatch } from "./dispatch.js";
+import { adminDeliveryQueues, DELIVERY_RETRY, DeliveryTask, deliverTask, enqueueDeliveries, type DeliveryQueues } from "./delivery-tasks.js";
 import { MIRRORED_DOCUMENTS } from "./collections.js";
 import { buildEnvelope } from "./envelope.js";
 import { SinkStatus } from "./sink-status.js";
@@ -33,16 +39,16 @@ import { readSyncStatus } from "./status.js";
 import { bigquerySink } from "./sinks/bigquery.js";
 import { cosmosSink } from "./sinks/cosmos.js";
 import { mongoSink } from "./sinks/mongo.js";
-import type { Sink } from "./sinks/sink.js";
+import { SINK_NAMES, type Sink, type SinkName } from "./sinks/sink.js";
 import { onCallable } from "../on-callable.js";
 
 export { MIRRORED_DOCUMENTS };
 
-const SINKS = {
-  bigquery: bigquerySink(bigquery, () => BIGQUERY_DATASET.value()),
-  mongo: mongoSink(mongo, () => MONGODB_DATABASE.value()),
-  cosmos: cosmosSink(cosmosContainer),
-};
+// One constant per sink, so that each delivery function reaches (and is bound to) only its own sink's secret.
+const BIGQUERY = bigquerySink(bigquery, () => BIGQUERY_DATASET.value());
+const MONGO = mongoSink(mongo, () => MONGODB_DATABASE.value());
+const COSMOS = cosmosSink(cosmosContainer);
+const SINKS = { bigquery: BIGQUERY, mongo: MONGO, cosmos: COSMOS };
 
 /** Which sinks run: their params, and for Cosmos the migration phase (retired: no Cosmos write at all). */
 export function sinkEnabled(name: Sink["name"]): boolean {
@@ -69,7 +75,9 @@ export function isMirrored(collection: string): boolean {
 }
 
 const status = new SinkStatus();
+let queues: Promise<DeliveryQueues> | undefined;
 
+/** A mirror trigger: the change, on the queue of every enabled sink. A failure throws, and Eventarc retries the event. */
 export async function handleChange(event: FirestoreEvent<Change<DocumentSnapshot> | undefined, Record<string, string>>): Promise<void> {
   const change = event.data;
   if (!change) return;
@@ -82,11 +90,12 @@ export async function handleChange(event: FirestoreEvent<Change<DocumentSnapshot
     after: { exists: change.after.exists, data: change.after.data(), updateTime: change.after.updateTime },
   });
   if (!isMirrored(envelope.collection)) return;
-  const kit = await firestoreKit();
-  await dispatch(kit, envelope, enabledSinks(), status);
-  await status.flush(kit);
+  queues ??= adminDeliveryQueues().catch((error: unknown) => {
+    queues = undefined;
+    throw error;
+  });
+  await enqueueDeliveries(await firestoreKit(), await queues, envelope, SINK_NAMES.filter(sinkEnabled));
 }
-
 
 export const mirrorUsers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.users }, handleChange);
 export const mirrorProgress = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.progress }, handleChange);
@@ -95,8 +104,42 @@ export const mirrorCompetencies = onDocumentWritten({ ...mirrorTriggerOptions, d
 export const mirrorActivities = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.activities }, handleChange);
 export const mirrorAnswers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
 
-/** Letters one scheduled replay takes at most (each is one delivery). */
-const SCHEDULED_REPLAY_LIMIT = 500;
+/**
+ * A sink's delivery task. A sink switched off since the change was enqueued keeps it as a dead letter for when it is
+ * on again (replayDeadLetters); a malformed task is logged and acknowledged (it can only be a bug or forged).
+ */
+export async function runDelivery(sink: Sink, data: unknown, retryCount: number): Promise<void> {
+  const parsed = DeliveryTask.safeParse(data);
+  if (!parsed.success) return logs.deliveryTaskRefused({ sink: sink.name, issues: toFieldIssues(parsed.error) });
+  const kit = await firestoreKit();
+  try {
+    await deliverTask(kit, sinkEnabled(sink.name) ? sink : switchedOff(sink.name), parsed.data, { retryCount, maxAttempts: DELIVERY_RETRY.maxAttempts }, status);
+  } finally {
+    await status.flush(kit);
+  }
+}
+
+/** A switched-off sink as a delivery sees it: every change waits as a dead letter, on every attempt. */
+function switchedOff(name: SinkName): Sink {
+  return { name, deliver: async () => ({ failed: new Error(`sink ${name} is switched off`) }) };
+}
+
+const deliveryQueueOptions = (maxDispatchesPerSecond: number | Expression<number>, maxConcurrentDispatches: number) => ({
+  ...deliveryTaskOptions,
+  retryConfig: DELIVERY_RETRY,
+  rateLimits: { maxDispatchesPerSecond, maxConcurrentDispatches },
+});
+
+/** BigQuery: streaming inserts take far more than this; 500/s bounds a burst's cost per second. */
+export const deliverBigQuery = onTaskDispatched(deliveryQueueOptions(500, 160), (request) => runDelivery(BIGQUERY, request.data, request.retryCount));
+/** MongoDB: as many at once as the instances' connection pools hold (8 instances × 5). */
+export const deliverMongo = onTaskDispatched({ ...deliveryQueueOptions(500, DELIVERY_MAX_INSTANCES * MONGO_POOL_SIZE), secrets: [MONGODB_URI] }, (request) =>
+  runDelivery(MONGO, request.data, request.retryCount),
+);
+/** Cosmos: the container's RU budget over the RU of one delivery (COSMOS_DELIVERIES_PER_SECOND). */
+export const deliverCosmos = onTaskDispatched({ ...deliveryQueueOptions(COSMOS_DELIVERIES_PER_SECOND, 160), secrets: [COSMOS_KEY] }, (request) =>
+  runDelivery(COSMOS, request.data, request.retryCount),
+);
 
 export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", schema: ReplayDeadLettersRequest, admin: true }, async (input) => {
   const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), {
@@ -109,14 +152,6 @@ export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", sch
 });
 
 export const replayDeadLettersCallable = onCallable({ ...adminCallableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
-
-export const replayDeadLettersSchedule = onSchedule(
-  { ...scheduleOptions, schedule: "every 10 minutes", secrets: SINK_SECRETS, memory: "512MiB", timeoutSeconds: 540 },
-  async () => {
-    const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), { limit: SCHEDULED_REPLAY_LIMIT });
-    logs.replayDone({ trigger: "schedule", ...result });
-  },
-);
 
 export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: GetSyncStatusRequest, admin: true }, async () =>
   readSyncStatus(await firestoreKit(), allShards().map((shard) => upstash(shard)), {

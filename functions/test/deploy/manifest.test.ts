@@ -68,9 +68,12 @@ describe("the deploy manifest firebase-functions discovers", () => {
     }
   });
 
-  it("when the source is read, then the secret reach matches what the code does (Redis for pings, sinks for mirrors, none for activity)", () => {
+  it("when the source is read, then the secret reach matches what the code does (Redis for pings, each sink's for its delivery, none for activity or the mirror triggers)", () => {
     expect(policy.reachedSecrets.get("saveProgress")).toEqual(new Set(["UPSTASH_REDIS_REST_TOKEN*"]));
-    expect(policy.reachedSecrets.get("mirrorProgress")).toEqual(new Set(["MONGODB_URI", "COSMOS_KEY"]));
+    expect(policy.reachedSecrets.get("mirrorProgress")).toEqual(new Set());
+    expect(policy.reachedSecrets.get("deliverMongo")).toEqual(new Set(["MONGODB_URI"]));
+    expect(policy.reachedSecrets.get("deliverCosmos")).toEqual(new Set(["COSMOS_KEY"]));
+    expect(policy.reachedSecrets.get("deliverBigQuery")).toEqual(new Set());
     expect(policy.reachedSecrets.get("recordActivity")).toEqual(new Set());
   });
 
@@ -87,8 +90,8 @@ describe("the deploy manifest firebase-functions discovers", () => {
     ["a function binds a secret its code never reaches", (copy) => {
       copy.endpoints["getHeatmap"]!.secretEnvironmentVariables = [{ key: "COSMOS_KEY" }];
     }, /getHeatmap: secret COSMOS_KEY is bound but its code never reaches it/],
-    ["the mirror triggers go back to 50 instances each", (copy) => {
-      for (const endpoint of Object.values(copy.endpoints)) if (endpoint.eventTrigger && endpoint.maxInstances === 8) endpoint.maxInstances = 50;
+    ["the MongoDB delivery goes to 100 instances", (copy) => {
+      copy.endpoints["deliverMongo"]!.maxInstances = 100;
     }, /MongoDB: \d+ connections at every instance cap, over MONGODB_MAX_CONNECTIONS/],
     ["a function leaves maxInstances to the platform", (copy) => {
       copy.endpoints["submitAnswer"]!.maxInstances = null;

@@ -25,11 +25,12 @@ const secretNames = specs.filter((spec) => spec.type === "secret").map((spec) =>
  * manifests (exactly) and to the import graph (each use must be reachable from the function's registration).
  */
 const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushPartition", "countLectures", "getSyncStatus"];
-const SINK_USERS = [
-  ...["mirrorUsers", "mirrorProgress", "mirrorActivityDays", "mirrorCompetencies", "mirrorActivities", "mirrorAnswers"],
-  ...["replayDeadLetters", "replayDeadLettersScheduled", "reconcile", "reconcileDaily"],
-];
-const USES: Record<string, string[]> = { UPSTASH_REDIS_REST_TOKEN: REDIS_USERS, MONGODB_URI: SINK_USERS, COSMOS_KEY: SINK_USERS };
+const OPERATORS = ["replayDeadLetters", "reconcile", "reconcileDaily"];
+const USES: Record<string, string[]> = {
+  UPSTASH_REDIS_REST_TOKEN: REDIS_USERS,
+  MONGODB_URI: ["deliverMongo", ...OPERATORS],
+  COSMOS_KEY: ["deliverCosmos", ...OPERATORS],
+};
 
 describe("secrets", () => {
   it("when params are declared, then every one named like a credential is a defineSecret, the three stores' among them", () => {

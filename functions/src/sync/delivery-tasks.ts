@@ -1,0 +1,127 @@
+/**
+ * Change streaming on Cloud Tasks (docs/architecture.md "Change streaming"): a mirror trigger puts one task per enabled
+ * sink on that sink's queue, and the queue delivers at the rate the sink can take, retrying with backoff. A change is
+ * never held only in memory: it is in a task, in a dead letter, or (past its retries' reach) handed to reconcile with
+ * a dead letter to show for it.
+ */
+import { z } from "zod";
+import type { FirestoreKit } from "../adapters/firestore.js";
+import { REGION } from "../config.js";
+import * as logs from "../logs.js";
+import { DEAD_LETTERS, deadLetterId, recordDeadLetter } from "./dead-letters.js";
+import type { ChangeEnvelope } from "./envelope.js";
+import type { SinkStatus } from "./sink-status.js";
+import type { Sink, SinkName } from "./sinks/sink.js";
+
+/** The task function of each sink: its queue is named after it. */
+export const DELIVERY_FUNCTIONS: Record<SinkName, string> = { bigquery: "deliverBigQuery", mongo: "deliverMongo", cosmos: "deliverCosmos" };
+
+/**
+ * Largest envelope a task carries inline, as its JSON. firebase-admin sends a task's body base64-encoded (4/3 of it),
+ * and users of Firebase's BigQuery export met "Task size too large" at 100 KB (PRICES.md [37]): 60 KiB stays under
+ * that with room for the task's own fields. A larger one is stored (ENVELOPES) and the task names it.
+ */
+export const MAX_INLINE_ENVELOPE_BYTES = 60 * 1024;
+/** Envelopes too large for a task, by event id; `expireAt` is a TTL field (firestore.indexes.json), set 14 days on. */
+export const ENVELOPES = "_sync/changes/envelopes";
+const ENVELOPE_TTL_MS = 14 * 24 * 3_600_000;
+
+/**
+ * The queues' retries, as the dead-letter replay had them: 1 minute, doubling, at most 6 hours, 10 attempts
+ * (about 8.5 hours in all). The last two attempts' failures are recorded as dead letters.
+ */
+export const DELIVERY_RETRY = { maxAttempts: 10, minBackoffSeconds: 60, maxBackoffSeconds: 6 * 3_600, maxDoublings: 9 } as const;
+
+/** An event older than this is not delivered by its trigger's retry: it is handed to reconcile (a dead letter per sink). */
+export const MAX_EVENT_AGE_MS = 6 * 3_600_000;
+
+export const DeliveryTask = z.union([
+  z.strictObject({ envelope: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ stored: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/) }),
+]);
+export type DeliveryTask = z.infer<typeof DeliveryTask>;
+
+/** What the trigger needs: a queue per sink (firebase-admin's TaskQueues in production). */
+export interface DeliveryQueues {
+  /** Resolves when enqueued or when the task exists already (a retried trigger). */
+  enqueue(sink: SinkName, task: DeliveryTask, id: string): Promise<void>;
+}
+
+/** Task ids allow letters, digits, hyphens and underscores (Cloud Tasks): an event id is encoded into that. */
+export const deliveryTaskId = (sink: SinkName, eventId: string) => `${sink}-${Buffer.from(eventId).toString("base64url").replace(/=/g, "")}`;
+
+/**
+ * The trigger's part: one task per enabled sink, the envelope inline or stored. Any failure throws, so that the
+ * trigger is retried (it is registered with `retry: true`) and nothing is lost; the task ids make a retry harmless.
+ * An event older than MAX_EVENT_AGE_MS is recorded as a dead letter per sink instead, for reconcile and the operator.
+ */
+export async function enqueueDeliveries(kit: FirestoreKit, queues: DeliveryQueues, envelope: ChangeEnvelope, sinks: SinkName[], nowMs = Date.now()): Promise<"enqueued" | "too_old"> {
+  if (nowMs - Date.parse(envelope.eventTime) > MAX_EVENT_AGE_MS) {
+    const error = new Error(`event older than ${MAX_EVENT_AGE_MS / 3_600_000} h when its trigger ran: reconcile ${envelope.collection}`);
+    for (const sink of sinks) await recordDeadLetter(kit, sink, envelope, error, nowMs, { exhausted: true });
+    logs.eventTooOld({ collection: envelope.collection, eventId: envelope.eventId, sinks });
+    return "too_old";
+  }
+  const task = await taskOf(kit, envelope, nowMs);
+  await Promise.all(sinks.map((sink) => queues.enqueue(sink, task, deliveryTaskId(sink, envelope.eventId))));
+  return "enqueued";
+}
+
+async function taskOf(kit: FirestoreKit, envelope: ChangeEnvelope, nowMs: number): Promise<DeliveryTask> {
+  if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_INLINE_ENVELOPE_BYTES) return { envelope: envelope as unknown as Record<string, unknown> };
+  const id = storedId(envelope.eventId);
+  await kit.db.doc(`${ENVELOPES}/${id}`).set({ envelope, expireAt: kit.sdk.Timestamp.fromMillis(nowMs + ENVELOPE_TTL_MS) });
+  return { stored: id };
+}
+
+/** A document id from an event id (which may hold characters a path cannot). */
+const storedId = (eventId: string) => Buffer.from(eventId).toString("base64url");
+
+export interface Attempt {
+  /** X-CloudTasks-TaskRetryCount: 0 on the first attempt. */
+  retryCount: number;
+  maxAttempts: number;
+}
+
+/**
+ * The task's part: delivers the envelope with the sink's version guard (so order and duplicates stay harmless). A
+ * failure throws so that the queue retries; on the last two attempts it is first recorded as a dead letter (the last
+ * one exhausted), so that a failing dead-letter write still leaves one more attempt, and a delivery that succeeds
+ * later removes its letter.
+ */
+export async function deliverTask(kit: FirestoreKit, sink: Sink, task: DeliveryTask, attempt: Attempt, status: SinkStatus): Promise<void> {
+  const envelope = await envelopeOf(kit, task);
+  const outcome = await sink.deliver(envelope);
+  status.record(sink.name, outcome);
+  if (!("failed" in outcome)) {
+    if (attempt.retryCount >= attempt.maxAttempts - 2) await kit.db.doc(`${DEAD_LETTERS}/${deadLetterId(sink.name, envelope.eventId)}`).delete();
+    return;
+  }
+  logs.sinkFailed({ sink: sink.name, collection: envelope.collection, eventId: envelope.eventId, error: outcome.failed });
+  const last = attempt.retryCount >= attempt.maxAttempts - 1;
+  if (attempt.retryCount >= attempt.maxAttempts - 2) await recordDeadLetter(kit, sink.name, envelope, outcome.failed, Date.now(), { exhausted: last });
+  throw outcome.failed instanceof Error ? outcome.failed : new Error(String(outcome.failed));
+}
+
+async function envelopeOf(kit: FirestoreKit, task: DeliveryTask): Promise<ChangeEnvelope> {
+  if ("envelope" in task) return task.envelope as unknown as ChangeEnvelope;
+  const stored = await kit.db.doc(`${ENVELOPES}/${task.stored}`).get();
+  if (!stored.exists) throw new Error(`stored envelope ${task.stored} is gone (expired after 14 days?)`);
+  return stored.get("envelope") as ChangeEnvelope;
+}
+
+/** The production queues: firebase-admin's TaskQueue of each sink's task function (CLOUD_TASKS_EMULATOR_HOST locally). */
+export async function adminDeliveryQueues(): Promise<DeliveryQueues> {
+  const [{ getApps, initializeApp }, { getFunctions }] = await Promise.all([import("firebase-admin/app"), import("firebase-admin/functions")]);
+  const functions = getFunctions(getApps()[0] ?? initializeApp());
+  const queues = new Map(Object.entries(DELIVERY_FUNCTIONS).map(([sink, fn]) => [sink, functions.taskQueue<DeliveryTask>(`locations/${REGION}/functions/${fn}`)]));
+  return {
+    async enqueue(sink, task, id) {
+      try {
+        await queues.get(sink)?.enqueue(task, { id });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "functions/task-already-exists") throw error;
+      }
+    },
+  };
+}
