@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import type { FunctionExport } from "./functions-module.ts";
 
 /** Cloud Functions' own request cap (32 MiB for HTTP functions); larger bodies are refused before parsing. */
@@ -112,6 +113,45 @@ async function serveControl(
   }
 }
 
+/**
+ * Runs an HTTP function on a request built in memory, through the same Express slice as `serve`: for the task
+ * queues' attempts, which Cloud Tasks POSTs over HTTP. Over loopback that round trip cost as much CPU as the delivery
+ * it carried, and the handler sees the same request either way. Resolves with the status once the handler returns.
+ */
+export async function invoke(fn: FunctionExport, request: { url: string; headers: Record<string, string>; body: Buffer }): Promise<{ status: number }> {
+  const req = Object.assign(Readable.from(request.body.length ? [request.body] : []), { method: "POST", url: request.url, headers: request.headers });
+  const res = new MemoryResponse();
+  await serve(fn, req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  return { status: res.statusCode };
+}
+
+/** The part of a ServerResponse that `serve` and firebase-functions use, kept in memory. */
+class MemoryResponse {
+  statusCode = 200;
+  headersSent = false;
+  private readonly headers = new Map<string, unknown>();
+  setHeader(name: string, value: unknown): this {
+    this.headers.set(name.toLowerCase(), value);
+    return this;
+  }
+  getHeader(name: string): unknown {
+    return this.headers.get(name.toLowerCase());
+  }
+  writeHead(status: number, headers: Record<string, unknown> = {}): this {
+    this.statusCode = status;
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+    this.headersSent = true;
+    return this;
+  }
+  end(): this {
+    this.headersSent = true;
+    return this;
+  }
+  destroy(): void {
+    this.headersSent = true;
+  }
+}
+
 class BodyTooLargeError extends Error {}
 
 /** The request body, refused past Cloud Functions' request cap. */
@@ -193,10 +233,17 @@ function normaliseEmulatorToken(req: IncomingMessage): void {
   }
 }
 
+/**
+ * Pending connections the kernel holds per server (capped by net.core.somaxconn). Node's default, 511, overflowed
+ * when a burst of triggers each enqueued a task at once: clients met resets and firebase-admin's retries backed off
+ * for tens of seconds.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, "127.0.0.1", LISTEN_BACKLOG, () => resolve((server.address() as AddressInfo).port));
   });
 }
 

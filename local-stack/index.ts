@@ -73,6 +73,8 @@ export interface StackOptions {
    * @default UPSTASH_SHARDS from the environment, else 1
    */
   shards?: number;
+  /** Each Cosmos container's RU/s budget (429 past it). @default 5,000 (serverless) */
+  cosmosRuPerSecond?: number;
   /** Each shard's command rate (Upstash throttles past it). @default 10,000 (UPSTASH_COMMANDS_PER_SECOND) */
   redisCommandsPerSecond?: number;
   /** More callables to serve beside the product's (benchmarks' baselines); called once the functions are loaded. */
@@ -152,7 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // A real MongoDB when MONGODB_URI names one (the test lane for the sink against a real server), else the stand-in.
   const externalMongo = process.env["MONGODB_URI"];
   const mongo = externalMongo ? undefined : await startMongo({ port: options.mongoPort ?? 0 });
-  const cosmos = await startCosmos({ port: options.cosmosPort ?? 0 });
+  const cosmos = await startCosmos({ port: options.cosmosPort ?? 0, ...(options.cosmosRuPerSecond ? { ruPerSecond: options.cosmosRuPerSecond } : {}) });
   // The official Auth emulator when one is running (firebase emulators:exec --only auth sets this), else the stand-in.
   const externalAuth = process.env["FIREBASE_AUTH_EMULATOR_HOST"];
   const auth = externalAuth ? undefined : await startAuth({ projectId, port: options.authPort ?? 0 });
@@ -243,9 +245,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stop() {
       await scheduler.stop();
-      await tasks.stop();
-      await triggers.idle();
+      // Triggers first: one still running may enqueue a task, and a retried one would wait out its backoff.
       triggers.stop();
+      await triggers.idle();
+      await tasks.stop();
       await host.stop();
       await closeFunctionClients();
       await Promise.all(redisShards.map((shard) => shard.stop()));

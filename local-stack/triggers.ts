@@ -21,6 +21,7 @@ export interface TriggerBridge {
   mute(): () => void;
   /** Invocations since start: delivered (handler resolved), failed (handler threw), retried (invoked again after failing). */
   stats(): { delivered: number; failed: number; retried: number };
+  /** Fires no more triggers and retries none; what is in flight finishes (idle() waits for it). */
   stop(): void;
 }
 
@@ -53,6 +54,9 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
   const log = options.log ?? ((line) => console.error(line));
 
   let muted = false;
+  let stopped = false;
+  // A retry waiting out its backoff; stop() ends the waits, so that a stack stops without waiting up to a day.
+  const cancelWaits = new Set<() => void>();
   const deliver = (commit: FirestoreCommit) => {
     for (const write of commit.writes) {
       for (const route of routes) {
@@ -69,7 +73,16 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
             counts.failed++;
             log(`trigger ${route.name} failed for ${write.path}: ${error instanceof Error ? error.stack : String(error)}`);
             if (!retries || Date.now() - started > RETRY_FOR_MS) return;
-            await new Promise((resolve) => setTimeout(resolve, backoffMs * scale));
+            await new Promise<void>((resolve) => {
+              const end = () => {
+                clearTimeout(timer);
+                cancelWaits.delete(end);
+                resolve();
+              };
+              const timer = setTimeout(end, backoffMs * scale);
+              cancelWaits.add(end);
+            });
+            if (stopped) return log(`trigger ${route.name} for ${write.path}: not retried, the stack is stopping`);
             counts.retried++;
             await attempt(Math.min(RETRY_MAX_BACKOFF_MS, backoffMs * 2));
           }
@@ -92,7 +105,11 @@ export function startTriggerBridge(options: TriggerBridgeOptions): TriggerBridge
       return () => void (muted = false);
     },
     stats: () => ({ ...counts }),
-    stop: unsubscribe,
+    stop() {
+      stopped = true;
+      unsubscribe();
+      for (const end of [...cancelWaits]) end();
+    },
   };
 }
 

@@ -89,6 +89,6 @@ describe("fault injection, seen through a plain CosmosClient", () => {
     cosmos.resetStats();
     const error = await rejection(container.items.upsert({ id: "p1", student_id: "s1", lessons: 4 }));
     expect(error.code).toBe(429);
-    expect(cosmos.stats()).toEqual({ requests: 10, reads: 0, writes: 0 });
+    expect(cosmos.stats()).toEqual({ requests: 10, reads: 0, writes: 0, requestUnits: 0, throttled: 0 });
   });
 });

@@ -6,7 +6,7 @@
  *   const cosmos = await startCosmos();
  *   const client = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key });
  *   const { database } = await client.databases.createIfNotExists({ id: "learnpulse" });
- *   cosmos.stats(); // { requests, reads, writes }
+ *   cosmos.stats(); // { requests, reads, writes, requestUnits, throttled }
  */
 import { startServer } from "./server.ts";
 import type { CosmosFault, CosmosStats } from "./server.ts";
@@ -34,6 +34,8 @@ export interface LocalCosmos {
   /** Requests since start or the last resetStats(); see CosmosStats for what counts as a read or a write. */
   stats(): CosmosStats;
   resetStats(): void;
+  /** Sets every container's RU/s budget (Infinity: none); past it, item requests get 429 with `x-ms-retry-after-ms`. */
+  setRuPerSecond(ruPerSecond: number): void;
   /** Drops every database. */
   clear(): Promise<void>;
   stop(): Promise<void>;
@@ -44,16 +46,29 @@ export interface StartCosmosOptions {
   port?: number;
   /** What a throttled answer asks the client to wait before retrying. @default 50 */
   throttleRetryAfterMs?: number;
+  /**
+   * Each container's request units per second; past them, item requests are answered 429 with the wait, as Cosmos
+   * does. @default 5,000 (serverless, per container: PRICES.md [40]); Infinity for none
+   */
+  ruPerSecond?: number;
 }
 
+/** Serverless Cosmos gives each container 5,000 RU/s (PRICES.md [40]). */
+export const COSMOS_SERVERLESS_RU_PER_SECOND = 5_000;
+
 export async function startCosmos(options: StartCosmosOptions = {}): Promise<LocalCosmos> {
-  const server = await startServer({ port: options.port ?? 0, throttleRetryAfterMs: options.throttleRetryAfterMs ?? 50 });
+  const server = await startServer({
+    port: options.port ?? 0,
+    throttleRetryAfterMs: options.throttleRetryAfterMs ?? 50,
+    ruPerSecond: options.ruPerSecond ?? COSMOS_SERVERLESS_RU_PER_SECOND,
+  });
   return {
     endpoint: server.endpoint,
     key: EMULATOR_KEY,
     fault: (mode) => server.fault(mode),
     stats: () => server.stats(),
     resetStats: () => server.resetStats(),
+    setRuPerSecond: (value) => server.setRuPerSecond(value),
     clear: async () => server.clear(),
     stop: () => server.close(),
   };

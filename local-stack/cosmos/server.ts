@@ -20,12 +20,18 @@ export interface CosmosStats {
   reads: number;
   /** Creates, upserts, replaces, deletes and patches of items, each operation in a batch or bulk request. */
   writes: number;
+  /** Request units charged (x-ms-request-charge), by the rule in `chargeOf`. */
+  requestUnits: number;
+  /** Item requests answered 429 because their container had spent its RU/s budget (faults not counted). */
+  throttled: number;
 }
 
 export interface ServerOptions {
   port: number;
   /** The wait a throttled (429) answer asks for, in `x-ms-retry-after-ms`. */
   throttleRetryAfterMs: number;
+  /** Each container's budget in request units per second; past it, item requests get 429. Infinity: none. */
+  ruPerSecond: number;
 }
 
 export interface CosmosServer {
@@ -33,12 +39,39 @@ export interface CosmosServer {
   fault(mode: CosmosFault): void;
   stats(): CosmosStats;
   resetStats(): void;
+  /** Sets every container's RU/s budget (Infinity: none). */
+  setRuPerSecond(ruPerSecond: number): void;
   clear(): void;
   close(): Promise<void>;
 }
 
-/** Real Cosmos answers every request with an activity id and a charge; the client copies them into results. */
-const REQUEST_CHARGE = "1";
+/**
+ * What a request costs, by the published rule of thumb (PRICES.md [38]): a point read 1 RU per KB read; an insert
+ * about 5.5 RU per KB written, a replace (and an upsert or patch that overwrites) twice that, a delete as an insert;
+ * a query or feed page 1 RU per KB returned, at least 1; anything else 1. Real charges also depend on indexing and
+ * query plans: the gap is listed in local-stack/README.md.
+ */
+export function chargeOf(kind: Kind, method: string | undefined, status: number, requestBytes: number, responseBytes: number, operations?: BatchOperation[]): number {
+  const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+  if (status === 429) return 0;
+  switch (kind) {
+    case "read":
+      return kb(responseBytes);
+    case "query":
+    case "feed":
+      return kb(responseBytes);
+    case "write": {
+      const insert = 5.5 * kb(requestBytes);
+      if (method === "DELETE") return 5.5;
+      // A POST that answered 201 created the item; a PUT, PATCH or an upsert that answered 200 overwrote one.
+      return status === 201 ? insert : 2 * insert;
+    }
+    case "batch":
+      return (operations ?? []).reduce((sum, op) => sum + (op.type === "Read" ? 1 : op.type === "Create" ? 5.5 * kb(op.bytes) : op.type === "Delete" ? 5.5 : 11 * kb(op.bytes)), 0);
+    default:
+      return 1;
+  }
+}
 /** Longer than the client's idle sockets live, so the server never closes one the client is about to reuse. */
 const KEEP_ALIVE_MS = 65_000;
 /** Query metrics the package sends when asked (`x-ms-documentdb-populatequerymetrics`), all zero. */
@@ -74,17 +107,52 @@ function kindOf(req: IncomingMessage, path: string): Kind {
   return "other";
 }
 
-/** A batch or bulk request's operations by type (the client sends them as a JSON array). */
-function batchOperations(body: Buffer): { reads: number; writes: number } {
+interface BatchOperation {
+  type: string;
+  /** The operation's item, as JSON. */
+  bytes: number;
+}
+
+/** A batch or bulk request's operations (the client sends them as a JSON array). */
+function batchOperations(body: Buffer): BatchOperation[] {
   let operations: unknown;
   try {
     operations = JSON.parse(body.toString("utf8"));
   } catch {
-    return { reads: 0, writes: 0 };
+    return [];
   }
-  if (!Array.isArray(operations)) return { reads: 0, writes: 0 };
-  const types = operations.map((op: { operationType?: unknown } | null) => String(op?.operationType ?? ""));
-  return { reads: types.filter((t) => t === "Read").length, writes: types.filter((t) => WRITE_OPERATIONS.has(t)).length };
+  if (!Array.isArray(operations)) return [];
+  return operations.map((op: { operationType?: unknown; resourceBody?: unknown } | null) => ({
+    type: String(op?.operationType ?? ""),
+    bytes: op?.resourceBody === undefined ? 0 : Buffer.byteLength(JSON.stringify(op.resourceBody)),
+  }));
+}
+
+/** The container a request addresses (dbs/{db}/colls/{coll}), or undefined for account and metadata requests. */
+const containerOf = (path: string) => /^\/dbs\/[^/]+\/colls\/[^/]+(?=\/docs)/.exec(path)?.[0];
+
+/**
+ * A container's RU/s budget as Cosmos enforces it: charges are taken after each request, the balance refills at
+ * the budget per second up to one second's worth, and while it is negative item requests are answered 429 with the
+ * wait until it is positive again.
+ */
+class RuBudget {
+  private readonly perSecond: number;
+  private balance: number;
+  private at = Date.now();
+  constructor(perSecond: number) {
+    this.perSecond = perSecond;
+    this.balance = perSecond;
+  }
+  /** Milliseconds to wait before a request may run; 0 when it may run now. */
+  waitMs(now = Date.now()): number {
+    this.balance = Math.min(this.perSecond, this.balance + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+    return this.balance > 0 ? 0 : Math.ceil((-this.balance / this.perSecond) * 1000) + 1;
+  }
+  charge(units: number): void {
+    this.balance -= units;
+  }
 }
 
 /** The request again, with its body, for the package's handlers (they read it from the stream). */
@@ -102,9 +170,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startServer({ port, throttleRetryAfterMs }: ServerOptions): Promise<CosmosServer> {
+const NO_STATS: CosmosStats = { requests: 0, reads: 0, writes: 0, requestUnits: 0, throttled: 0 };
+
+export async function startServer({ port, throttleRetryAfterMs, ruPerSecond: initialRuPerSecond }: ServerOptions): Promise<CosmosServer> {
   let fault: CosmosFault = false;
-  let stats: CosmosStats = { requests: 0, reads: 0, writes: 0 };
+  let stats: CosmosStats = { ...NO_STATS };
+  let ruPerSecond = initialRuPerSecond;
+  let budgets = new Map<string, RuBudget>();
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let account: Account | undefined;
@@ -146,13 +218,25 @@ export async function startServer({ port, throttleRetryAfterMs }: ServerOptions)
       return void res.end(JSON.stringify({ code: "TooManyRequests", message: "Request rate is large (stand-in fault)." }));
     }
 
-    const kind = kindOf(req, pathOf(req));
+    const path = pathOf(req);
+    const kind = kindOf(req, path);
+    const container = containerOf(path);
+    const budget = container && Number.isFinite(ruPerSecond) ? (budgets.get(container) ?? budgets.set(container, new RuBudget(ruPerSecond)).get(container)) : undefined;
+    const waitMs = budget?.waitMs() ?? 0;
+    if (waitMs > 0) {
+      stats.throttled += 1;
+      res.statusCode = 429;
+      res.setHeader("x-ms-retry-after-ms", String(waitMs));
+      res.setHeader("x-ms-substatus", "3200");
+      res.setHeader("x-ms-request-charge", "0");
+      return void res.end(JSON.stringify({ code: "TooManyRequests", message: `Request rate is large: ${container} spent its ${ruPerSecond} RU/s.` }));
+    }
+    const operations = kind === "batch" ? batchOperations(body) : undefined;
     if (kind === "write") stats.writes += 1;
     if (kind === "read" || kind === "query" || kind === "feed") stats.reads += 1;
-    if (kind === "batch") {
-      const ops = batchOperations(body);
-      stats.reads += ops.reads;
-      stats.writes += ops.writes;
+    if (operations) {
+      stats.reads += operations.filter((op) => op.type === "Read").length;
+      stats.writes += operations.filter((op) => WRITE_OPERATIONS.has(op.type)).length;
     }
 
     let result: unknown;
@@ -168,14 +252,18 @@ export async function startServer({ port, throttleRetryAfterMs }: ServerOptions)
     if (res.statusCode > 399 && json && !json.message) json.message = "";
     if (json?._etag) res.setHeader("etag", json._etag);
     res.setHeader("content-location", `${endpoint}${req.url}`);
-    res.setHeader("x-ms-request-charge", REQUEST_CHARGE);
     if (req.headers["x-ms-documentdb-populatequerymetrics"]) res.setHeader("x-ms-documentdb-query-metrics", QUERY_METRICS);
     if (req.headers["a-im"] && res.statusCode === 200) {
       // the package's change feed: never anything new after the first page
       if (req.headers["if-none-match"]) res.statusCode = 304;
       res.setHeader("etag", "1");
     }
-    res.end(JSON.stringify(result));
+    const payload = JSON.stringify(result) ?? "";
+    const charge = chargeOf(kind, req.method, res.statusCode, body.length, Buffer.byteLength(payload), operations);
+    stats.requestUnits += charge;
+    budget?.charge(charge);
+    res.setHeader("x-ms-request-charge", String(charge));
+    res.end(payload);
   };
 
   const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
@@ -202,7 +290,11 @@ export async function startServer({ port, throttleRetryAfterMs }: ServerOptions)
     endpoint,
     fault: (mode) => void (fault = mode),
     stats: () => ({ ...stats }),
-    resetStats: () => void (stats = { requests: 0, reads: 0, writes: 0 }),
+    resetStats: () => void (stats = { ...NO_STATS }),
+    setRuPerSecond(value) {
+      ruPerSecond = value;
+      budgets = new Map();
+    },
     clear: () => void (account = new Account("127.0.0.1", address.port)),
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,8 +1,11 @@
 /**
  * How Cloud Tasks delivers an attempt to an HTTP target: a POST of the task's body with the task's headers, the
  * X-CloudTasks-* headers (Cloud Tasks' HTTP target request headers) and, for an `oidcToken`, an Authorization header.
- * Here it goes to the task function served in this process, over loopback, so the handler sees a real HTTP request.
+ * Here the request is handed to the task function in this process (callable-host.ts `invoke`), without the loopback
+ * round trip.
  */
+import { invoke } from "../callable-host.ts";
+import type { FunctionExport } from "../functions-module.ts";
 import { unsignedOidcToken } from "../tokens.ts";
 import type { Attempt, AttemptResult } from "./queue.ts";
 
@@ -10,8 +13,8 @@ import type { Attempt, AttemptResult } from "./queue.ts";
 const SYSTEM_HEADERS = /^(host|content-length|connection|transfer-encoding|user-agent|x-cloudtasks-.*|x-google-.*|x-appengine-.*)$/i;
 
 export interface Target {
-  /** Where this process serves the function. */
-  url: string;
+  /** The path the function would be posted to. */
+  path: string;
   /** The queue's id: the function's name. */
   queue: string;
   /** The function's URL once deployed: an OIDC token's audience unless the task names one. */
@@ -36,19 +39,19 @@ export function attemptHeaders(attempt: Attempt, target: Target): Headers {
   return headers;
 }
 
-/** Posts one attempt; the handler's status, or why no answer came within the task's dispatch deadline. */
-export async function postAttempt(attempt: Attempt, target: Target): Promise<AttemptResult> {
+/** Runs one attempt on the task function: its status, or why no answer came within the task's dispatch deadline. */
+export async function runAttempt(fn: FunctionExport, attempt: Attempt, target: Target): Promise<AttemptResult> {
+  const headers = Object.fromEntries(attemptHeaders(attempt, target));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<AttemptResult>((resolve) => {
+    timer = setTimeout(() => resolve({ error: `no answer within the ${attempt.task.dispatchDeadlineMs / 1000} s dispatch deadline` }), attempt.task.dispatchDeadlineMs);
+  });
   try {
-    const response = await fetch(target.url, {
-      method: "POST",
-      headers: attemptHeaders(attempt, target),
-      body: attempt.task.body,
-      signal: AbortSignal.timeout(attempt.task.dispatchDeadlineMs),
-    });
-    await response.arrayBuffer(); // read to the end, so the connection is reused
-    return { status: response.status };
+    // The handler goes on past the deadline, as an instance does when Cloud Tasks stops waiting for it.
+    return await Promise.race([invoke(fn, { url: target.path, headers, body: attempt.task.body }), deadline]);
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-    return { error: timedOut ? `no answer within the ${attempt.task.dispatchDeadlineMs / 1000} s dispatch deadline` : String(error) };
+    return { error: String(error) };
+  } finally {
+    clearTimeout(timer);
   }
 }

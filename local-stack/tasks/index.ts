@@ -2,14 +2,14 @@
  * Cloud Tasks queues for the `onTaskDispatched` functions, as the Cloud Tasks emulator runs them: the routes
  * firebase-admin's `getFunctions().taskQueue(name)` calls when CLOUD_TASKS_EMULATOR_HOST is set (CreateTask,
  * DeleteTask), one queue per task function with its retry policy and rate limits, and each attempt served to the
- * function in this process. Loopback tooling, like the callable host: no auth on the API, OIDC tokens unsigned.
+ * function in this process (dispatch.ts). Loopback tooling, like the callable host: no auth on the API, OIDC tokens unsigned.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { close, listen, readBody, serve } from "../callable-host.ts";
+import { close, listen, readBody } from "../callable-host.ts";
 import type { FunctionExport } from "../functions-module.ts";
 import { apiError, parseCreateTask, sendError, taskResource } from "./api.ts";
 import { queueConfigOf } from "./config.ts";
-import { postAttempt, type Target } from "./dispatch.ts";
+import { runAttempt, type Target } from "./dispatch.ts";
 import { createTaskQueue, type TaskQueue, type TaskQueueStats } from "./queue.ts";
 
 export type { TaskQueueStats } from "./queue.ts";
@@ -48,7 +48,6 @@ interface Served {
 type TaskRoute = [string, string, string, string, string | undefined];
 
 const TASKS_ROUTE = /^(?:\/v2)?\/projects\/([^/]+)\/locations\/([^/]+)\/queues\/([^/]+)\/tasks(?:\/([^/]+))?$/;
-const DISPATCH_ROUTE = /^\/__dispatch\/([^/]+)$/;
 
 export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
   const { projectId } = options;
@@ -60,9 +59,6 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
-    const dispatchTo = DISPATCH_ROUTE.exec(path)?.[1];
-    const fn = dispatchTo ? served.get(decodeURIComponent(dispatchTo))?.fn : undefined;
-    if (fn && req.method === "POST") return void serve(fn, req, res);
     const route = TASKS_ROUTE.exec(path);
     if (route && req.method === "POST" && !route[4]) return void createTask(route as unknown as TaskRoute, req, res);
     if (route && req.method === "DELETE" && route[4]) return void deleteTask(route as unknown as TaskRoute, res);
@@ -114,14 +110,14 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
         const config = queueConfigOf(name, fn);
         const [location] = config.locations;
         const target: Target = {
-          url: `http://127.0.0.1:${port}/__dispatch/${encodeURIComponent(name)}`,
+          path: `/${name}`,
           queue: name,
           deployedUrl: `https://${location}-${projectId}.cloudfunctions.net/${name}`,
         };
         const queue = createTaskQueue({
           config,
           backoffScale,
-          dispatch: (attempt) => postAttempt(attempt, target),
+          dispatch: (attempt) => runAttempt(fn, attempt, target),
           log: (line) => log(`task queue ${name}: ${line}`),
         });
         served.set(name, { fn, queue, locations: config.locations });
