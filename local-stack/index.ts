@@ -324,7 +324,8 @@ type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unkno
  * `GET /__stack/stats`, `POST /__stack/idle` (waits until no task and no trigger is in flight), `POST /__stack/tasks/idle`
  * (waits until every task queue is empty), `POST /__stack/schedules/{name}` (runs a schedule now), `POST
  * /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}` (mode: off, refuse, timeout,
- * error; cosmos also throttle; redis: every shard), `POST /__stack/params/{NAME}/{value}` (sets a declared
+ * error; cosmos also throttle; redis: every shard), `POST /__stack/faults/firestore-writes/{prefix|off}` (commits
+ * writing under the path prefix fail with DEADLINE_EXCEEDED), `POST /__stack/params/{NAME}/{value}` (sets a declared
  * param, as redeploying with a new value would): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
@@ -333,6 +334,11 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
     if (path === "stats") return async () => stackStats(stack);
     if (path === "idle") return async () => (await quiesce(stack), { idle: true });
     if (path === "tasks/idle") return async () => (await stack.tasks.idle(), { idle: true });
+    const failing = /^faults\/firestore-writes\/(.+)$/.exec(path)?.[1];
+    if (failing !== undefined) {
+      const prefix = decodeURIComponent(failing);
+      return async () => (stack.firestore?.failWrites(prefix === "off" ? null : prefix), { failing: prefix });
+    }
     if (path === "reset-stats")
       return async () => {
         stack.firestore?.resetStats();

@@ -163,11 +163,6 @@ export function sinkFailed(fields: { sink: string; collection: string; eventId: 
   logger.warn("sync.sink_failed", { ...fields, error: errorMessage(fields.error) });
 }
 
-/** Even the dead letter could not be written: the change reaches that sink only through reconciliation. */
-export function deadLetterLost(fields: { sink: string; eventId: string; error: unknown }): void {
-  logger.error("sync.dead_letter_lost", { ...fields, error: errorMessage(fields.error) });
-}
-
 /** A replay of dead letters finished. */
 export function replayDone(fields: { trigger: string; replayed: number; succeeded: number; failed: number }): void {
   logger.info("sync.replay_done", fields);

@@ -38,6 +38,8 @@ export interface LocalFirestore {
   clear(): void;
   /** A stored document's size and index entries as Firestore counts them against its limits (limits.ts). */
   measure(relativePath: string): { bytes: number; indexEntries: number } | undefined;
+  /** Fault injection: commits that write under this path prefix fail with DEADLINE_EXCEEDED (which the SDK does not retry) until called with null. */
+  failWrites(prefix: string | null): void;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startFirestore(options: StartFirestoreOptions = {}): Promi
     port,
     projectId,
     onCommit: (listener) => store.onCommit(listener),
+    failWrites: (prefix) => void (store.failingPrefix = prefix),
     stats: () => ({ ...store.stats }),
     resetStats: () => Object.assign(store.stats, { writes: 0, commits: 0, reads: 0 }),
     clear: () => store.clear(),

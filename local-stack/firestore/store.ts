@@ -4,7 +4,8 @@
  * with every document it changed as it was before and after.
  */
 import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/write.js";
-import { applyWrite, writeTarget, type StoredDoc } from "./apply-write.ts";
+import { status } from "@grpc/grpc-js";
+import { applyWrite, FirestoreError, writeTarget, type StoredDoc } from "./apply-write.ts";
 import { isoToTimestamp, microsToIso, toProtoValue, type ProtoValueObject, type RestDocument, type RestValue } from "./values.ts";
 import { checkDocumentLimits, type IndexConfig } from "./limits.ts";
 
@@ -79,8 +80,15 @@ export class DocumentStore {
     return microsToIso(this.#lastMicros);
   }
 
+  /** Commits writing under this path prefix fail with DEADLINE_EXCEEDED (fault injection for tests; the SDK does not retry a commit that met it); null: none do. */
+  failingPrefix: string | null = null;
+
   /** Applies all writes or none; throws the first write's FirestoreError. */
   commit(writes: Write[]): CommitOutcome {
+    const failing = this.failingPrefix;
+    if (failing !== null && writes.some((write) => relativePath(writeTarget(write)).startsWith(failing))) {
+      throw new FirestoreError(status.DEADLINE_EXCEEDED, `Deadline exceeded (stand-in fault on ${failing}).`);
+    }
     const commitTime = this.nextCommitTime();
     const staged = new Map<string, StoredDoc | null>();
     const outcomes = writes.map((write) => {

@@ -20,6 +20,11 @@ export interface LocalTasks {
   host: string;
   /** Creates the queue of each task function, named after it, as deploying the functions does; call once they load. */
   serve(tasks: Map<string, FunctionExport>): void;
+  /**
+   * Fault injection: while on, CreateTask answers 429 RESOURCE_EXHAUSTED (Cloud Tasks' answer past its quota), so an
+   * enqueue fails. Returns how many creates it refused since it was last turned on.
+   */
+  refuseCreates(on: boolean): number;
   /** By queue. */
   stats(): Record<string, TaskQueueStats>;
   resetStats(): void;
@@ -56,6 +61,8 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
   if (!(backoffScale > 0 && Number.isFinite(backoffScale))) throw new Error(`backoffScale must be a positive number (got ${backoffScale})`);
   const served = new Map<string, Served>();
   let stopping = false;
+  let refusing = false;
+  let refused = 0;
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
@@ -77,6 +84,10 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
       return sendError(res, apiError(400, "INVALID_ARGUMENT", "The body must be a CreateTask request in JSON, at most 32 MiB"));
     }
     if (stopping) return sendError(res, apiError(503, "UNAVAILABLE", "The local stack is stopping"));
+    if (refusing) {
+      refused++;
+      return sendError(res, apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for CreateTask requests (stand-in fault)"));
+    }
     const task = parseCreateTask(body, queuePath(route));
     if ("code" in task) return sendError(res, task);
     if (!entry.queue.add(task)) return sendError(res, apiError(409, "ALREADY_EXISTS", `Requested entity already exists: ${task.name}`));
@@ -122,6 +133,12 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
         });
         served.set(name, { fn, queue, locations: config.locations });
       }
+    },
+    refuseCreates(on) {
+      const count = refused;
+      if (on && !refusing) refused = 0;
+      refusing = on;
+      return on ? 0 : count;
     },
     stats: () => Object.fromEntries([...served].map(([name, { queue }]) => [name, queue.stats()])),
     resetStats: () => served.forEach(({ queue }) => queue.resetStats()),

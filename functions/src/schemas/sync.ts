@@ -19,6 +19,11 @@ const SinkStatusView = z.strictObject({
   delivered: z.number(),
   failed: z.number(),
   deadLetters: z.number(),
+  /**
+   * Tasks on the sink's queue: enqueued less delivered, skipped and exhausted, from the counters (each instance adds
+   * its counts every 10 s, so it lags by that much).
+   */
+  queued: z.number(),
 });
 
 export const SyncStatusResponse = z.strictObject({

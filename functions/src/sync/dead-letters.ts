@@ -1,26 +1,19 @@
 /**
- * Dead letters: a delivery a sink could not take waits in `_sync/deadLetters/items/{sink~eventId}` with its
- * envelope, error and attempt count; replays retry with exponential backoff and stop after MAX_ATTEMPTS, keeping
- * the letter (status "exhausted") for inspection.
+ * Dead letters: a change a sink's queue could not deliver in its attempts (sync/delivery-tasks.ts), or an event too
+ * old to enqueue, waits in `_sync/deadLetters/items/{sink~eventId}` with its envelope and last error, `exhausted`,
+ * for an operator's `replayDeadLetters` (or a reconcile). The queues do the retrying, so a letter holds no schedule:
+ * no field is ordered on, and the envelope, the error and the time are left out of the indexes
+ * (firestore.indexes.json), so that an outage's burst of letters writes no sequential index entries.
  */
 import type { FirestoreKit } from "../adapters/firestore.js";
 import type { ChangeEnvelope } from "./envelope.js";
 import type { Sink, SinkName, SinkOutcome } from "./sinks/sink.js";
 
 export const DEAD_LETTERS = "_sync/deadLetters/items";
-/** Attempts (the first delivery included) after which a letter is kept but no longer retried. */
-export const MAX_ATTEMPTS = 10;
-/** Backoff: 1 minute, doubling per attempt, at most 6 hours (10 attempts span about 8.5 hours). */
-export const FIRST_BACKOFF_MS = 60_000;
-export const MAX_BACKOFF_MS = 6 * 3_600_000;
 /** Longest error message kept: enough to diagnose, never a whole response body. */
 const MAX_ERROR_LENGTH = 500;
 
 export const deadLetterId = (sink: SinkName, eventId: string) => `${sink}~${eventId}`;
-
-export function backoffMs(attempts: number): number {
-  return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
-}
 
 export function errorText(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -29,33 +22,27 @@ export function errorText(error: unknown): string {
 
 type Kit = FirestoreKit;
 
-/**
- * Records (or counts one more attempt of) a failed delivery. `exhausted`: no retry is left for it (the queue's last
- * attempt, or an event too old to deliver): it waits for an operator's replay or a reconcile.
- */
-export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: ChangeEnvelope, error: unknown, nowMs = Date.now(), options: { exhausted?: boolean } = {}): Promise<void> {
+/** Records (or counts one more attempt of) a change a sink did not take; it waits for an operator's replay. */
+export async function recordDeadLetter(kit: Kit, sink: SinkName, envelope: ChangeEnvelope, error: unknown, nowMs = Date.now()): Promise<void> {
   const ref = kit.db.doc(`${DEAD_LETTERS}/${deadLetterId(sink, envelope.eventId)}`);
-  await kit.db.runTransaction(async (tx) => {
-    const attempts = Number((await tx.get(ref)).get("attempts") ?? 0) + 1;
-    tx.set(ref, {
+  await ref.set(
+    {
       sink,
       eventId: envelope.eventId,
       documentPath: envelope.documentPath,
       envelope,
       error: errorText(error),
-      attempts,
-      status: options.exhausted || attempts >= MAX_ATTEMPTS ? "exhausted" : "pending",
-      nextRetryAt: kit.sdk.Timestamp.fromMillis(nowMs + backoffMs(attempts)),
+      attempts: kit.sdk.FieldValue.increment(1),
+      status: "exhausted",
       lastAttemptAt: kit.sdk.Timestamp.fromMillis(nowMs),
-    });
-  });
+    },
+    { merge: true },
+  );
 }
 
 export interface ReplayOptions {
   sink?: SinkName;
   limit: number;
-  /** Retry letters whose backoff has not elapsed yet too (an operator's explicit replay). */
-  force?: boolean;
   nowMs?: number;
 }
 
@@ -65,18 +52,19 @@ export interface ReplayResult {
   failed: number;
 }
 
-/** Delivers pending letters again: success or a stale skip removes the letter, failure backs it off. */
+/**
+ * The operator's replay of dead letters, through the same `deliver` (the same version guard): success or a
+ * stale skip removes the letter, a failure keeps it exhausted with the new error. A letter of a sink switched off
+ * since waits for it.
+ */
 export async function replayDeadLetters(kit: Kit, sinks: Sink[], options: ReplayOptions): Promise<ReplayResult> {
   const nowMs = options.nowMs ?? Date.now();
-  let query = kit.db.collection(DEAD_LETTERS).where("status", "==", "pending");
-  if (options.sink) query = query.where("sink", "==", options.sink);
-  if (!options.force) query = query.where("nextRetryAt", "<=", kit.sdk.Timestamp.fromMillis(nowMs));
-  const letters = await query.orderBy("nextRetryAt").limit(options.limit).get();
+  const letters = await (options.sink ? kit.db.collection(DEAD_LETTERS).where("sink", "==", options.sink) : kit.db.collection(DEAD_LETTERS)).limit(options.limit).get();
   const bySink = new Map(sinks.map((sink) => [sink.name, sink]));
   const result: ReplayResult = { replayed: 0, succeeded: 0, failed: 0 };
   for (const letter of letters.docs) {
     const sink = bySink.get(letter.get("sink") as SinkName);
-    if (!sink) continue; // that sink is disabled now: leave the letter for when it returns
+    if (!sink) continue;
     const envelope = letter.get("envelope") as ChangeEnvelope;
     const outcome: SinkOutcome = await sink.deliver(envelope);
     result.replayed++;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { REGION } from "../config.js";
 import * as logs from "../logs.js";
-import { DEAD_LETTERS, deadLetterId, recordDeadLetter } from "./dead-letters.js";
+import { recordDeadLetter } from "./dead-letters.js";
 import type { ChangeEnvelope } from "./envelope.js";
 import type { SinkStatus } from "./sink-status.js";
 import type { Sink, SinkName } from "./sinks/sink.js";
@@ -26,25 +26,38 @@ export const MAX_INLINE_ENVELOPE_BYTES = 60 * 1024;
 export const ENVELOPES = "_sync/changes/envelopes";
 const ENVELOPE_TTL_MS = 14 * 24 * 3_600_000;
 
+/** Attempts at delivering a change: 1 minute apart, doubling, at most 6 hours (about 8.5 hours in all). */
+export const DELIVERY_ATTEMPTS = 10;
 /**
- * The queues' retries, as the dead-letter replay had them: 1 minute, doubling, at most 6 hours, 10 attempts
- * (about 8.5 hours in all). The last two attempts' failures are recorded as dead letters.
+ * The queues' retries: DELIVERY_ATTEMPTS, then up to 5 more (6 hours apart) that exist only for a task whose last
+ * delivery attempt could not record its dead letter. A change is lost only if Firestore refuses that write for 30 hours.
  */
-export const DELIVERY_RETRY = { maxAttempts: 10, minBackoffSeconds: 60, maxBackoffSeconds: 6 * 3_600, maxDoublings: 9 } as const;
+export const DELIVERY_RETRY = { maxAttempts: DELIVERY_ATTEMPTS + 5, minBackoffSeconds: 60, maxBackoffSeconds: 6 * 3_600, maxDoublings: 9 } as const;
 
 /** An event older than this is not delivered by its trigger's retry: it is handed to reconcile (a dead letter per sink). */
 export const MAX_EVENT_AGE_MS = 6 * 3_600_000;
 
-export const DeliveryTask = z.union([
-  z.strictObject({ envelope: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ stored: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/) }),
-]);
+/** An envelope as a task carries it. */
+const Envelope = z.strictObject({
+  eventId: z.string().min(1).max(200),
+  collection: z.string().min(1).max(100),
+  documentPath: z.string().min(1).max(1_500),
+  documentId: z.string().min(1).max(1_500),
+  pathParams: z.record(z.string(), z.string()),
+  operation: z.enum(["CREATE", "UPDATE", "DELETE", "IMPORT"]),
+  before: z.record(z.string(), z.json()).nullable(),
+  after: z.record(z.string(), z.json()).nullable(),
+  version: z.string().min(1).max(40),
+  eventTime: z.string().min(1).max(40),
+});
+
+export const DeliveryTask = z.union([z.strictObject({ envelope: Envelope }), z.strictObject({ stored: z.string().regex(/^[A-Za-z0-9_-]{1,300}$/) })]);
 export type DeliveryTask = z.infer<typeof DeliveryTask>;
 
 /** What the trigger needs: a queue per sink (firebase-admin's TaskQueues in production). */
 export interface DeliveryQueues {
-  /** Resolves when enqueued or when the task exists already (a retried trigger). */
-  enqueue(sink: SinkName, task: DeliveryTask, id: string): Promise<void>;
+  /** True when enqueued, false when the task exists already (a retried trigger); throws when it could not be. */
+  enqueue(sink: SinkName, task: DeliveryTask, id: string): Promise<boolean>;
 }
 
 /** Task ids allow letters, digits, hyphens and underscores (Cloud Tasks): an event id is encoded into that. */
@@ -55,20 +68,31 @@ export const deliveryTaskId = (sink: SinkName, eventId: string) => `${sink}-${Bu
  * trigger is retried (it is registered with `retry: true`) and nothing is lost; the task ids make a retry harmless.
  * An event older than MAX_EVENT_AGE_MS is recorded as a dead letter per sink instead, for reconcile and the operator.
  */
-export async function enqueueDeliveries(kit: FirestoreKit, queues: DeliveryQueues, envelope: ChangeEnvelope, sinks: SinkName[], nowMs = Date.now()): Promise<"enqueued" | "too_old"> {
+export async function enqueueDeliveries(
+  kit: FirestoreKit,
+  queues: DeliveryQueues,
+  envelope: ChangeEnvelope,
+  sinks: SinkName[],
+  status: SinkStatus,
+  nowMs = Date.now(),
+): Promise<"enqueued" | "too_old"> {
   if (nowMs - Date.parse(envelope.eventTime) > MAX_EVENT_AGE_MS) {
     const error = new Error(`event older than ${MAX_EVENT_AGE_MS / 3_600_000} h when its trigger ran: reconcile ${envelope.collection}`);
-    for (const sink of sinks) await recordDeadLetter(kit, sink, envelope, error, nowMs, { exhausted: true });
+    await Promise.all(sinks.map((sink) => recordDeadLetter(kit, sink, envelope, error, nowMs)));
     logs.eventTooOld({ collection: envelope.collection, eventId: envelope.eventId, sinks });
     return "too_old";
   }
   const task = await taskOf(kit, envelope, nowMs);
-  await Promise.all(sinks.map((sink) => queues.enqueue(sink, task, deliveryTaskId(sink, envelope.eventId))));
+  await Promise.all(
+    sinks.map(async (sink) => {
+      if (await queues.enqueue(sink, task, deliveryTaskId(sink, envelope.eventId))) status.enqueued(sink);
+    }),
+  );
   return "enqueued";
 }
 
 async function taskOf(kit: FirestoreKit, envelope: ChangeEnvelope, nowMs: number): Promise<DeliveryTask> {
-  if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_INLINE_ENVELOPE_BYTES) return { envelope: envelope as unknown as Record<string, unknown> };
+  if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_INLINE_ENVELOPE_BYTES) return { envelope };
   const id = storedId(envelope.eventId);
   await kit.db.doc(`${ENVELOPES}/${id}`).set({ envelope, expireAt: kit.sdk.Timestamp.fromMillis(nowMs + ENVELOPE_TTL_MS) });
   return { stored: id };
@@ -77,34 +101,24 @@ async function taskOf(kit: FirestoreKit, envelope: ChangeEnvelope, nowMs: number
 /** A document id from an event id (which may hold characters a path cannot). */
 const storedId = (eventId: string) => Buffer.from(eventId).toString("base64url");
 
-export interface Attempt {
-  /** X-CloudTasks-TaskRetryCount: 0 on the first attempt. */
-  retryCount: number;
-  maxAttempts: number;
-}
-
 /**
  * The task's part: delivers the envelope with the sink's version guard (so order and duplicates stay harmless). A
- * failure throws so that the queue retries; on the last two attempts it is first recorded as a dead letter (the last
- * one exhausted), so that a failing dead-letter write still leaves one more attempt, and a delivery that succeeds
- * later removes its letter.
+ * failure throws, so that the queue retries, until the last delivery attempt: that one records an exhausted dead
+ * letter instead and acknowledges the task; if the letter cannot be written, it throws, and the queue tries again.
  */
-export async function deliverTask(kit: FirestoreKit, sink: Sink, task: DeliveryTask, attempt: Attempt, status: SinkStatus): Promise<void> {
+export async function deliverTask(kit: FirestoreKit, sink: Sink, task: DeliveryTask, retryCount: number, status: SinkStatus): Promise<void> {
   const envelope = await envelopeOf(kit, task);
   const outcome = await sink.deliver(envelope);
   status.record(sink.name, outcome);
-  if (!("failed" in outcome)) {
-    if (attempt.retryCount >= attempt.maxAttempts - 2) await kit.db.doc(`${DEAD_LETTERS}/${deadLetterId(sink.name, envelope.eventId)}`).delete();
-    return;
-  }
+  if (!("failed" in outcome)) return;
   logs.sinkFailed({ sink: sink.name, collection: envelope.collection, eventId: envelope.eventId, error: outcome.failed });
-  const last = attempt.retryCount >= attempt.maxAttempts - 1;
-  if (attempt.retryCount >= attempt.maxAttempts - 2) await recordDeadLetter(kit, sink.name, envelope, outcome.failed, Date.now(), { exhausted: last });
-  throw outcome.failed instanceof Error ? outcome.failed : new Error(String(outcome.failed));
+  if (retryCount + 1 < DELIVERY_ATTEMPTS) throw outcome.failed instanceof Error ? outcome.failed : new Error(String(outcome.failed));
+  await recordDeadLetter(kit, sink.name, envelope, outcome.failed);
+  status.exhausted(sink.name);
 }
 
 async function envelopeOf(kit: FirestoreKit, task: DeliveryTask): Promise<ChangeEnvelope> {
-  if ("envelope" in task) return task.envelope as unknown as ChangeEnvelope;
+  if ("envelope" in task) return task.envelope;
   const stored = await kit.db.doc(`${ENVELOPES}/${task.stored}`).get();
   if (!stored.exists) throw new Error(`stored envelope ${task.stored} is gone (expired after 14 days?)`);
   return stored.get("envelope") as ChangeEnvelope;
@@ -117,10 +131,14 @@ export async function adminDeliveryQueues(): Promise<DeliveryQueues> {
   const queues = new Map(Object.entries(DELIVERY_FUNCTIONS).map(([sink, fn]) => [sink, functions.taskQueue<DeliveryTask>(`locations/${REGION}/functions/${fn}`)]));
   return {
     async enqueue(sink, task, id) {
+      const queue = queues.get(sink);
+      if (!queue) throw new Error(`no delivery queue for sink ${sink}`);
       try {
-        await queues.get(sink)?.enqueue(task, { id });
+        await queue.enqueue(task, { id });
+        return true;
       } catch (error) {
         if ((error as { code?: unknown }).code !== "functions/task-already-exists") throw error;
+        return false;
       }
     },
   };

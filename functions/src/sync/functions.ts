@@ -94,7 +94,9 @@ export async function handleChange(event: FirestoreEvent<Change<DocumentSnapshot
     queues = undefined;
     throw error;
   });
-  await enqueueDeliveries(await firestoreKit(), await queues, envelope, SINK_NAMES.filter(sinkEnabled));
+  const kit = await firestoreKit();
+  await enqueueDeliveries(kit, await queues, envelope, SINK_NAMES.filter(sinkEnabled), status);
+  await status.flush(kit);
 }
 
 export const mirrorUsers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.users }, handleChange);
@@ -105,15 +107,19 @@ export const mirrorActivities = onDocumentWritten({ ...mirrorTriggerOptions, doc
 export const mirrorAnswers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
 
 /**
- * A sink's delivery task. A sink switched off since the change was enqueued keeps it as a dead letter for when it is
- * on again (replayDeadLetters); a malformed task is logged and acknowledged (it can only be a bug or forged).
+ * A sink's delivery task. A sink switched off since the change was enqueued fails it, so the queue retries it and its
+ * last attempt leaves an exhausted dead letter for replayDeadLetters once the sink is on again. A malformed task is
+ * logged and acknowledged: only a bug or a forgery makes one, and no retry would mend it.
  */
 export async function runDelivery(sink: Sink, data: unknown, retryCount: number): Promise<void> {
   const parsed = DeliveryTask.safeParse(data);
   if (!parsed.success) return logs.deliveryTaskRefused({ sink: sink.name, issues: toFieldIssues(parsed.error) });
+  if ("envelope" in parsed.data && !isMirrored(parsed.data.envelope.collection)) {
+    return logs.deliveryTaskRefused({ sink: sink.name, issues: [{ path: "envelope.collection", message: "not a mirrored collection" }] });
+  }
   const kit = await firestoreKit();
   try {
-    await deliverTask(kit, sinkEnabled(sink.name) ? sink : switchedOff(sink.name), parsed.data, { retryCount, maxAttempts: DELIVERY_RETRY.maxAttempts }, status);
+    await deliverTask(kit, sinkEnabled(sink.name) ? sink : switchedOff(sink.name), parsed.data, retryCount, status);
   } finally {
     await status.flush(kit);
   }
@@ -144,7 +150,6 @@ export const deliverCosmos = onTaskDispatched({ ...deliveryQueueOptions(COSMOS_D
 export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", schema: ReplayDeadLettersRequest, admin: true }, async (input) => {
   const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), {
     limit: input.limit ?? 100,
-    force: true,
     ...(input.sink ? { sink: input.sink } : {}),
   });
   logs.replayDone({ trigger: "replayDeadLetters", ...result });

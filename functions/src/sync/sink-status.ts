@@ -18,18 +18,23 @@ export const FLUSH_EVERY_MS = 10_000;
 
 /** One sink's figures, summed over the shards; the last success and error are the latest of any shard. */
 export interface SinkFigures {
+  /** Tasks put on the sink's queue by the mirror triggers (a retried trigger's repeat not counted). */
+  enqueued: number;
   delivered: number;
   skipped: number;
+  /** Failed attempts (each is retried by the queue until its last). */
   failed: number;
+  /** Tasks whose last attempt failed: each left an exhausted dead letter. */
+  exhausted: number;
   lastSuccessAt: Date | null;
   lastErrorAt: Date | null;
   lastError: string | null;
 }
 
-interface Pending {
-  delivered: number;
-  skipped: number;
-  failed: number;
+type Count = "enqueued" | "delivered" | "skipped" | "failed" | "exhausted";
+const COUNTS: readonly Count[] = ["enqueued", "delivered", "skipped", "failed", "exhausted"];
+
+interface Pending extends Record<Count, number> {
   lastSuccessAt?: number;
   lastErrorAt?: number;
   lastError?: string;
@@ -40,7 +45,7 @@ export class SinkStatus {
   private lastFlush = 0;
 
   record(sink: SinkName, outcome: SinkOutcome, nowMs = Date.now()): void {
-    const entry = this.pending.get(sink) ?? { delivered: 0, skipped: 0, failed: 0 };
+    const entry = this.entry(sink);
     if ("failed" in outcome) {
       entry.failed++;
       entry.lastErrorAt = nowMs;
@@ -50,7 +55,20 @@ export class SinkStatus {
       else entry.skipped++;
       entry.lastSuccessAt = nowMs;
     }
-    this.pending.set(sink, entry);
+  }
+
+  enqueued(sink: SinkName): void {
+    this.entry(sink).enqueued++;
+  }
+
+  exhausted(sink: SinkName): void {
+    this.entry(sink).exhausted++;
+  }
+
+  private entry(sink: SinkName): Pending {
+    let entry = this.pending.get(sink);
+    if (!entry) this.pending.set(sink, (entry = { enqueued: 0, delivered: 0, skipped: 0, failed: 0, exhausted: 0 }));
+    return entry;
   }
 
   /** Adds the sums to Firestore when FLUSH_EVERY_MS has passed since the last time (or when forced). */
@@ -64,9 +82,7 @@ export class SinkStatus {
       [...pending].map(([sink, entry]) => [
         sink,
         {
-          delivered: FieldValue.increment(entry.delivered),
-          skipped: FieldValue.increment(entry.skipped),
-          failed: FieldValue.increment(entry.failed),
+          ...Object.fromEntries(COUNTS.filter((count) => entry[count]).map((count) => [count, FieldValue.increment(entry[count])])),
           ...(entry.lastSuccessAt ? { lastSuccessAt: Timestamp.fromMillis(entry.lastSuccessAt) } : {}),
           ...(entry.lastErrorAt ? { lastErrorAt: Timestamp.fromMillis(entry.lastErrorAt), lastError: entry.lastError } : {}),
         },
@@ -86,12 +102,10 @@ export async function readSinkFigures(kit: FirestoreKit): Promise<Record<SinkNam
   const shards = await kit.db.getAll(...Array.from({ length: SINK_STATUS_SHARDS }, (_, n) => kit.db.doc(`${SINK_STATUS_SHARDS_PATH}/${n}`)));
   const figures = {} as Record<SinkName, SinkFigures>;
   for (const sink of SINK_NAMES) {
-    const total: SinkFigures = { delivered: 0, skipped: 0, failed: 0, lastSuccessAt: null, lastErrorAt: null, lastError: null };
+    const total: SinkFigures = { enqueued: 0, delivered: 0, skipped: 0, failed: 0, exhausted: 0, lastSuccessAt: null, lastErrorAt: null, lastError: null };
     for (const shard of shards) {
       const data = (shard.get(sink) ?? {}) as Record<string, unknown>;
-      total.delivered += Number(data["delivered"] ?? 0);
-      total.skipped += Number(data["skipped"] ?? 0);
-      total.failed += Number(data["failed"] ?? 0);
+      for (const count of COUNTS) total[count] += Number(data[count] ?? 0);
       total.lastSuccessAt = later(dateOf(data["lastSuccessAt"]), total.lastSuccessAt);
       const errorAt = dateOf(data["lastErrorAt"]);
       if (errorAt && (!total.lastErrorAt || errorAt > total.lastErrorAt)) {

@@ -52,6 +52,7 @@ export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Re
       delivered: figures.delivered,
       failed: figures.failed,
       deadLetters: deadLetters[index] ?? 0,
+      queued: Math.max(0, figures.enqueued - figures.delivered - figures.skipped - figures.exhausted),
     };
   };
   return {

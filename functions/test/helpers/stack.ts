@@ -52,6 +52,9 @@ export type FaultMode = "off" | "refuse" | "timeout" | "error" | "throttle";
 /** Makes a stand-in fail (or recover) — the stack's fault injection, for chaos tests. */
 export const setFault = (service: FaultService, mode: FaultMode) => control<{ service: string }>(`faults/${service}/${mode}`);
 /** Sets a param in the stack's functions, as redeploying with a new value would. */
+/** Commits writing under the path prefix fail with DEADLINE_EXCEEDED until called with "off". */
+export const failFirestoreWrites = (prefix: string) => control<{ failing: string }>(`faults/firestore-writes/${encodeURIComponent(prefix)}`);
+
 export const setParam = (name: string, value: string) => control<Record<string, string>>(`params/${name}/${encodeURIComponent(value)}`);
 /** Zeroes the stand-ins' counters (chaos tests, which run alone, measure from zero). */
 export const resetStats = () => control<{ reset: boolean }>("reset-stats");
