@@ -19,7 +19,7 @@ export default defineConfig({
           name: "functions",
           include: ["functions/src/**/*.test.ts", "functions/test/**/*.test.ts"],
           // *.emulator.test.ts need the official Firestore emulator (npm run test:rules, vitest.rules.config.ts).
-          exclude: ["**/*.chaos.test.ts", "**/*.emulator.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.chaos.test.ts", "**/*.load.test.ts", "**/*.emulator.test.ts", "**/node_modules/**"],
           ...stack,
           sequence: { groupOrder: 1 },
         },
@@ -47,6 +47,16 @@ export default defineConfig({
           ...stack,
           testTimeout: 180_000,
           sequence: { groupOrder: 2 },
+        },
+      },
+      // Load tests time a drain against a rate limit: they run alone, after the chaos tests.
+      {
+        test: {
+          name: "load",
+          include: ["functions/test/**/*.load.test.ts"],
+          ...stack,
+          testTimeout: 400_000,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

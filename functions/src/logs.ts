@@ -158,9 +158,12 @@ export function quarantineReplayed(fields: { replayed: number; restored: number;
   logger.info("progress.quarantine_replayed", fields);
 }
 
-/** A sink could not take a change; it goes to the dead letters. */
-export function sinkFailed(fields: { sink: string; collection: string; eventId: string; error: unknown }): void {
-  logger.warn("sync.sink_failed", { ...fields, error: errorMessage(fields.error) });
+/**
+ * An attempt of a delivery task failed: the sink did not take the change (the queue retries it), or its last attempt
+ * could not record the dead letter (the queue retries that). `retryCount` counts the attempts before this one.
+ */
+export function deliveryAttemptFailed(fields: { sink: string; retryCount: number; collection?: string; eventId?: string; error: unknown }): void {
+  logger.warn("sync.delivery_attempt_failed", { ...fields, error: errorMessage(fields.error) });
 }
 
 /** A replay of dead letters finished. */

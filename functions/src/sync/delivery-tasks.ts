@@ -111,10 +111,18 @@ export async function deliverTask(kit: FirestoreKit, sink: Sink, task: DeliveryT
   const outcome = await sink.deliver(envelope);
   status.record(sink.name, outcome);
   if (!("failed" in outcome)) return;
-  logs.sinkFailed({ sink: sink.name, collection: envelope.collection, eventId: envelope.eventId, error: outcome.failed });
-  if (retryCount + 1 < DELIVERY_ATTEMPTS) throw outcome.failed instanceof Error ? outcome.failed : new Error(String(outcome.failed));
+  logs.deliveryAttemptFailed({ sink: sink.name, retryCount, collection: envelope.collection, eventId: envelope.eventId, error: outcome.failed });
+  if (retryCount + 1 < DELIVERY_ATTEMPTS) throw new DeliveryFailed(sink.name);
   await recordDeadLetter(kit, sink.name, envelope, outcome.failed);
   status.exhausted(sink.name);
+}
+
+/** The sink did not take the change on an attempt before the last (already logged): the queue retries it. */
+export class DeliveryFailed extends Error {
+  constructor(sink: SinkName) {
+    super(`the ${sink} sink did not take the change`);
+    this.name = "DeliveryFailed";
+  }
 }
 
 async function envelopeOf(kit: FirestoreKit, task: DeliveryTask): Promise<ChangeEnvelope> {

@@ -1,5 +1,6 @@
 /** Registrations of the sync capability: a change trigger per mirrored collection, a delivery queue per sink, the operators' callables. */
 import { onDocumentWritten, type Change, type DocumentSnapshot, type FirestoreEvent } from "firebase-functions/firestore";
+import { HttpsError } from "firebase-functions/https";
 import { onTaskDispatched } from "firebase-functions/tasks";
 import type { Expression } from "firebase-functions/params";
 import { bigquery } from "../adapters/bigquery.js";
@@ -31,7 +32,7 @@ import { MONGO_POOL_SIZE } from "../adapters/mongo.js";
 import { toFieldIssues } from "../validation.js";
 import { GetSyncStatusRequest, ReplayDeadLettersRequest } from "../schemas/sync.js";
 import { replayDeadLetters } from "./dead-letters.js";
-import { adminDeliveryQueues, DELIVERY_RETRY, DeliveryTask, deliverTask, enqueueDeliveries, type DeliveryQueues } from "./delivery-tasks.js";
+import { adminDeliveryQueues, DELIVERY_RETRY, DeliveryFailed, DeliveryTask, deliverTask, enqueueDeliveries, type DeliveryQueues } from "./delivery-tasks.js";
 import { MIRRORED_DOCUMENTS } from "./collections.js";
 import { buildEnvelope } from "./envelope.js";
 import { SinkStatus } from "./sink-status.js";
@@ -120,6 +121,11 @@ export async function runDelivery(sink: Sink, data: unknown, retryCount: number)
   const kit = await firestoreKit();
   try {
     await deliverTask(kit, sinkEnabled(sink.name) ? sink : switchedOff(sink.name), parsed.data, retryCount, status);
+  } catch (error) {
+    if (!(error instanceof DeliveryFailed)) logs.deliveryAttemptFailed({ sink: sink.name, retryCount, error });
+    // Any answer but 2xx makes Cloud Tasks retry; an HttpsError answers 503 without firebase-functions logging the
+    // raw error, whose fields may hold a document's data (the attempt was logged above, redacted).
+    throw new HttpsError("unavailable", `delivery to ${sink.name} failed; the queue retries it`);
   } finally {
     await status.flush(kit);
   }
