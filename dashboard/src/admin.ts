@@ -46,7 +46,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
         el(
           "table",
           { class: "sinks" },
-          el("thead", {}, el("tr", {}, ...["sink", "enabled", "delivered", "failed", "dead letters", "last success", "last error"].map((h) => el("th", {}, h)))),
+          el("thead", {}, el("tr", {}, ...["sink", "enabled", "queued", "delivered", "failed", "dead letters", "last success", "last error"].map((h) => el("th", {}, h)))),
           sinkRows,
         ),
       ),
@@ -77,6 +77,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
           { "data-sink": name, class: sink.deadLetters > 0 || sink.failed > 0 ? "warn" : "" },
           el("th", {}, name),
           el("td", {}, sink.enabled ? "yes" : "off"),
+          el("td", {}, String(sink.queued)),
           el("td", {}, String(sink.delivered)),
           el("td", {}, String(sink.failed)),
           el("td", {}, String(sink.deadLetters)),

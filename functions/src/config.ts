@@ -167,13 +167,14 @@ export const SINK_SECRETS = [MONGODB_URI, COSMOS_KEY];
 
 /**
  * Cosmos deliveries a second the Cosmos queue dispatches at most: the container's RU/s budget (serverless: 5,000 per
- * container, PRICES.md [40][41]) over the RU of one delivery (a point read, 1 RU, and a versioned upsert, about 11 RU,
- * PRICES.md [38]): 5,000 / 12 ≈ 400. Lower it when the container is shared.
- * @default 400
+ * container, PRICES.md [40][41]) over the RU of one delivery (a point read, 1 RU, and a conditional replace, 11 RU per KB,
+ * PRICES.md [38]), with a fifth kept back for bursts and other readers: 5,000 × 0.8 / 12 = 333. Lower it when the
+ * container is shared or its items are larger than a KB.
+ * @default 333
  */
 export const COSMOS_DELIVERIES_PER_SECOND = defineInt("COSMOS_DELIVERIES_PER_SECOND", {
   description: "Cosmos deliveries per second the Cosmos delivery queue dispatches at most (RU/s budget / RU per delivery).",
-  default: 400,
+  default: 333,
 });
 
 const reportedMissing = new Set<string>();

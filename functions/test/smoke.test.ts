@@ -5,6 +5,7 @@
 import functionsTest from "firebase-functions-test";
 import { afterAll, describe, expect, it } from "vitest";
 import * as functions from "../src/index.js";
+import { DELIVERY_RETRY } from "../src/sync/delivery-tasks.js";
 import { uniqueId } from "./helpers/stack.js";
 
 const testEnv = functionsTest({ projectId: process.env["GCLOUD_PROJECT"] ?? "demo-learnpulse" });
@@ -74,7 +75,7 @@ describe("registered functions (firebase-functions-test)", () => {
   });
 
   it.each(["deliverBigQuery", "deliverMongo", "deliverCosmos"] as const)("%s is a task queue function that refuses a task that is not a change", async (name) => {
-    expect(functions[name].__endpoint.taskQueueTrigger).toMatchObject({ retryConfig: { maxAttempts: 10 } });
+    expect(functions[name].__endpoint.taskQueueTrigger).toMatchObject({ retryConfig: { maxAttempts: DELIVERY_RETRY.maxAttempts } });
     const request = { data: { nothing: true }, retryCount: 0, executionCount: 0, queueName: name, id: "smoke" };
     await expect(functions[name].run(request as never)).resolves.toBeUndefined();
   });
