@@ -174,7 +174,6 @@ describe("a key that does not fit the question", () => {
 
 describe("pointsFor", () => {
   it.each([
-    { score: 1, points: 2, expected: 2 },
     { score: 0, points: 10, expected: 0 },
     { score: 0.5, points: 1.5, expected: 0.75 },
     { score: 0.3333, points: 1, expected: 0.33 },
@@ -184,5 +183,11 @@ describe("pointsFor", () => {
     { score: 0.6667, points: 1000, expected: 666.7 },
   ])("when the score is $score of $points points, then $expected points are earned", ({ score, points, expected }) => {
     expect(pointsFor({ isCorrect: false, score, feedback: null }, points)).toBe(expected);
+  });
+
+  it("when an answer is correct, then it earns every point, and when it is not, then never all of them, however close its score", () => {
+    expect(pointsFor({ isCorrect: true, score: 1, feedback: null }, 2)).toBe(2);
+    expect(pointsFor({ isCorrect: false, score: 0.9999, feedback: null }, 1)).toBe(0.99);
+    expect(pointsFor({ isCorrect: false, score: 0.9999, feedback: null }, 1_000)).toBe(999.9);
   });
 });

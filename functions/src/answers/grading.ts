@@ -7,25 +7,29 @@
  * `feedback.correct` when the answer is fully correct, `feedback.incorrect` otherwise (partial credit included),
  * and `null` when the key has none.
  *
+ * Before grading, `answerIssues` refuses (invalid-argument) an answer that repeats, pads or over-selects: choices
+ * that repeat or are not option ids, a matching that uses a left item twice or names labels the question does not
+ * show, an ordering that is not a permutation of the question's option ids. So every grade below is of a fair
+ * answer, and `isCorrect` is exactly "scored full points".
+ *
  * - **multiple_choice**, one answer `{choice}`: correct iff the choice is one of the key's correct ids; 1 or 0.
- *   Several answers `{choices}`: duplicates are ignored; score = max(0, (correct chosen − wrong chosen) ÷ number
- *   of correct ids) — "right minus wrong", so ticking every box earns nothing whenever at least half the options
- *   are wrong; an id that is not an option counts as wrong. Correct iff the chosen set equals the correct set.
+ *   Several answers `{choices}` (distinct option ids): score = max(0, (correct chosen − wrong chosen) ÷ number of
+ *   correct ids) — "right minus wrong", so ticking every box earns nothing whenever at least half the options are
+ *   wrong. Correct iff the chosen set equals the correct set.
  * - **true_false**: exact; 1 or 0.
  * - **fill_blank**: blank i is right when `normalizeText(answer i)` equals `normalizeText` of any alternative for
  *   blank i (with the key's `caseSensitive`). score = right blanks ÷ the key's blanks: extra answer blanks are
  *   ignored, missing ones count wrong. Correct iff every blank is right. An empty answer is right only where the
  *   key itself accepts an empty alternative.
  * - **short_answer**: `normalizeText` match against any accepted answer; 1 or 0.
- * - **matching**: score = correct pairs ÷ the key's pairs. A left item answered twice counts once, by its first
- *   occurrence (so pairing one item with every right item gains nothing); a pair not in the key earns nothing.
- *   Correct iff every key pair is matched and no wrong pair was given. Labels compare exactly: they are echoed
- *   from the question, not typed.
- * - **ordering**: score = length of the longest common subsequence of the answer's order and the key's ÷ the
- *   key's length. LCS rewards items placed in the right relative order wherever they sit, so one misplaced item
- *   costs exactly one: moving the first item to the end scores (n−1)/n, where position-by-position scoring
- *   would give 0. Items not in the key can never be part of the LCS (they cost nothing there), but the answer is
- *   correct only when identical to the key, so an extra item means full score yet `isCorrect: false`.
+ * - **matching** (each left item at most once): score = max(0, (correct pairs − wrong pairs) ÷ the key's pairs),
+ *   right minus wrong as for multiple choice, so pairing a distractor costs what a right pair earns. Correct iff
+ *   every key pair is matched and no wrong pair was given. Labels compare exactly: they are echoed from the
+ *   question, not typed.
+ * - **ordering** (a permutation of the option ids): score = length of the longest common subsequence of the
+ *   answer's order and the key's ÷ the key's length. LCS rewards items placed in the right relative order
+ *   wherever they sit, so one misplaced item costs exactly one: moving the first item to the end scores (n−1)/n,
+ *   where position-by-position scoring would give 0. Full score only for the key's order.
  * - **numeric**: correct iff |answer − correct| ≤ max(absTolerance ?? 0, (relTolerance ?? 0) × |correct|), so
  *   exact when neither is set; 1 or 0. The comparison allows a few units of float rounding error (see
  *   FLOAT_SLACK) so that a decimal answer exactly on the tolerance is accepted (1.0 vs 1.1 ± 0.1). A non-finite
@@ -44,6 +48,7 @@
  * `internal`); the message never holds the key's contents, because answer keys must never leak.
  */
 import type { z } from "zod";
+import type { FieldIssue } from "../errors.js";
 import { AnswerByType, type Grade, type QuestionDoc, type QuestionKey, type QuestionKeyDoc } from "../schemas/answers.js";
 
 /** Score precision: 4 decimals keep thirds and sevenths distinct without float noise in stored answers. */
@@ -68,23 +73,55 @@ interface Outcome {
   score: number;
 }
 
-/** Grades `answer` (already validated with `answerSchemaFor(question)`) against the question's key. */
+/**
+ * What makes an answer (of its type's shape) unfair for this question, as field issues: empty when it is fair.
+ * The callable refuses an unfair answer with invalid-argument before anything is written.
+ */
+export function answerIssues(question: QuestionDoc, answer: unknown): FieldIssue[] {
+  const optionIds = new Set((question.options ?? []).map((option) => option.id));
+  switch (question.type) {
+    case "multiple_choice": {
+      const choices = question.allowMultiple ? answerAs(AnswerByType.multiple_choice_multi, answer).choices : [answerAs(AnswerByType.multiple_choice_single, answer).choice];
+      const path = question.allowMultiple ? "answer.choices" : "answer.choice";
+      if (choices.some((choice) => !optionIds.has(choice))) return [{ path, message: "must name the question's options" }];
+      if (new Set(choices).size !== choices.length) return [{ path, message: "must not repeat a choice" }];
+      return [];
+    }
+    case "matching": {
+      const { pairs } = answerAs(AnswerByType.matching, answer);
+      const left = new Set(question.left ?? []);
+      const right = new Set(question.right ?? []);
+      if (pairs.some((pair) => !left.has(pair.left) || !right.has(pair.right))) return [{ path: "answer.pairs", message: "must use the question's labels" }];
+      if (new Set(pairs.map((pair) => pair.left)).size !== pairs.length) return [{ path: "answer.pairs", message: "must use each left item at most once" }];
+      return [];
+    }
+    case "ordering": {
+      const { order } = answerAs(AnswerByType.ordering, answer);
+      const permutation = order.length === optionIds.size && new Set(order).size === order.length && order.every((item) => optionIds.has(item));
+      return permutation ? [] : [{ path: "answer.order", message: "must be a permutation of the question's option ids" }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Grades `answer` (already validated with `answerSchemaFor(question)` and `answerIssues`) against the question's key. */
 export function grade(question: QuestionDoc, keyDoc: QuestionKeyDoc, answer: unknown): Grade {
   const { key, feedback } = keyDoc;
   // Only the question's (public) type is named: the key's contents, its type included, stay out of messages.
   if (key.type !== question.type) throw new Error(`The answer key does not fit this ${question.type} question`);
   const outcome = outcomeOf(question, key, answer);
   if (!outcome) return { isCorrect: null, score: 0, feedback: null };
-  return {
-    isCorrect: outcome.isCorrect,
-    score: round(Math.min(1, Math.max(0, outcome.score)), SCORE_DECIMALS),
-    feedback: (outcome.isCorrect ? feedback?.correct : feedback?.incorrect) ?? null,
-  };
+  // Correct means full points, and full points means correct: a score that only rounds to 1 is held below it.
+  const rounded = round(Math.min(1, Math.max(0, outcome.score)), SCORE_DECIMALS);
+  const score = outcome.isCorrect ? 1 : Math.min(rounded, 1 - 10 ** -SCORE_DECIMALS);
+  return { isCorrect: outcome.isCorrect, score, feedback: (outcome.isCorrect ? feedback?.correct : feedback?.incorrect) ?? null };
 }
 
-/** The points a grade earns out of `points`, to the hundredth. */
+/** The points a grade earns out of `points`, to the hundredth; all of them exactly when the answer is correct. */
 export function pointsFor(grade: Grade, points: number): number {
-  return round(grade.score * points, POINTS_DECIMALS);
+  if (grade.isCorrect) return points;
+  return Math.min(round(grade.score * points, POINTS_DECIMALS), round(points - 10 ** -POINTS_DECIMALS, POINTS_DECIMALS));
 }
 
 /** Text as answers compare it; see the rules at the top of this file. */
@@ -170,7 +207,7 @@ function gradePairs(key: KeyOf<"matching">, pairs: readonly { left: string; righ
     if (keyPairs.has(JSON.stringify([pair.left, pair.right]))) right++;
     else wrong++;
   }
-  return { isCorrect: wrong === 0 && right === keyPairs.size, score: right / keyPairs.size };
+  return { isCorrect: wrong === 0 && right === keyPairs.size, score: Math.max(0, (right - wrong) / keyPairs.size) };
 }
 
 function gradeOrder(key: KeyOf<"ordering">, order: readonly string[]): Outcome {

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { readActiveDay } from "../activity/active-day.js";
 import type { FirestoreKit } from "../adapters/firestore.js";
-import { NotFoundError, PreconditionFailedError } from "../errors.js";
+import { InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors.js";
 import { derivedId } from "../ids.js";
 import {
   answerSchemaFor,
@@ -20,7 +20,7 @@ import {
 import { UserDoc } from "../schemas/user.js";
 import { parseInput } from "../validation.js";
 import { competencyId, withAttempt, type Competency } from "./competency.js";
-import { grade, pointsFor } from "./grading.js";
+import { answerIssues, grade, pointsFor } from "./grading.js";
 
 /** A stable id per (user, attempt): a retried submission finds its first answer instead of counting again. */
 export function answerIdOf(uid: string, attemptId: string): string {
@@ -48,6 +48,8 @@ export async function submitAnswer(
     if (!questionSnap?.exists) throw new NotFoundError("No such question");
     const question = QuestionDoc.parse(questionSnap.data());
     const answer: unknown = parseInput(answerSchemaFor(question), input.answer, "answer");
+    const unfair = answerIssues(question, answer);
+    if (unfair.length) throw new InvalidInputError(unfair);
     if (question.timeLimitSec !== undefined && input.timeSpentMs > question.timeLimitSec * 1000) {
       throw new PreconditionFailedError("Past the time limit");
     }

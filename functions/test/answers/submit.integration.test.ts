@@ -88,6 +88,21 @@ describe("submitAnswer", () => {
     expect((answer.body.error?.details as { path: string }[]).map((d) => d.path).sort()).toEqual(["answer.choice", "answer.choices"]);
   });
 
+  it("when an ordering answer repeats the options to collect their points, then INVALID_ARGUMENT and nothing is written", async () => {
+    const uid = uniqueId("stu");
+    const options = ["flush", "ping", "trigger"].map((id) => ({ id, text: id }));
+    const questionId = await createQuestion({ type: "ordering", options, points: 3 }, { type: "ordering", correct: ["ping", "flush", "trigger"] });
+    const repeated = ["flush", "ping", "trigger", "flush", "ping", "trigger", "flush", "ping", "trigger"];
+    const answer = await submit({ questionId, answer: { order: repeated } }, uid);
+    expect(answer.body.error?.status).toBe("INVALID_ARGUMENT");
+    expect((answer.body.error?.details as { path: string }[]).map((d) => d.path)).toEqual(["answer.order"]);
+    const db = await firestore();
+    expect((await db.doc(`users/${uid}`).get()).exists).toBe(false);
+    expect((await db.collection("answers").where("uid", "==", uid).get()).size).toBe(0);
+    const fair = await submit({ questionId, answer: { order: ["flush", "ping", "trigger"] } }, uid);
+    expect(fair.body.result).toMatchObject({ isCorrect: false, pointsEarned: 2, maxPoints: 3 });
+  });
+
   it("when the question does not exist, then NOT_FOUND", async () => {
     expect((await submit({ questionId: uniqueId("missing"), answer: { choice: "b" } })).body.error?.status).toBe("NOT_FOUND");
   });
