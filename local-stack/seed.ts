@@ -1,5 +1,6 @@
 /**
- * The demo catalogue that `npm start` loads (documented in docs/testing.md): one course with five lectures.
+ * The demo catalogue that `npm start` loads (documented in docs/testing.md): one course with five lectures, a question
+ * of each type and a timed one, and a three-phase quiz over them.
  * Writes through the Admin SDK like any back-office tool, so triggers fire as they would in production.
  */
 import type { Firestore } from "firebase-admin/firestore";
@@ -89,6 +90,23 @@ export const DEMO_QUESTIONS: Record<string, { question: Record<string, unknown>;
     question: { type: "audio", prompt: "Record the word 'competency'.", points: 5 },
     key: { type: "audio" },
   },
+  "demo-q-timed": {
+    question: { type: "true_false", prompt: "Quick: is a ping sent every 5 seconds while a video plays?", points: 1, timeLimitSec: 30 },
+    key: { type: "true_false", correct: true },
+  },
+};
+
+export const DEMO_QUIZ_ID = "demo-quiz";
+
+/** The demo quiz: three phases over the demo questions, in the demo course; the last phase's questions are timed. */
+export const DEMO_QUIZ = {
+  title: "How LearnPulse works",
+  courseId: DEMO_COURSE_ID,
+  phases: [
+    { phaseId: "basics", title: "The basics", questionIds: ["demo-q-true_false", "demo-q-multiple_choice", "demo-q-timed"], passingScore: 0.6 },
+    { phaseId: "details", title: "The details", questionIds: ["demo-q-fill_blank", "demo-q-short_answer", "demo-q-numeric"], passingScore: 0.6 },
+    { phaseId: "pipeline", title: "The pipeline", questionIds: ["demo-q-ordering", "demo-q-matching", "demo-q-essay"], passingScore: 0.5, timeLimitSec: 300 },
+  ],
 };
 
 export async function seedDemoCatalogue(db: Firestore): Promise<void> {
@@ -97,6 +115,7 @@ export async function seedDemoCatalogue(db: Firestore): Promise<void> {
     title: "LearnPulse demo course",
     description: "A short course to try the local stack with.",
     totalLectures: DEMO_LECTURES.length,
+    totalQuizzes: 1, // the demo quiz; countQuizzes recounts it when the stack's triggers run
   });
   for (const { id, ...lecture } of DEMO_LECTURES) {
     batch.set(db.doc(`courses/${DEMO_COURSE_ID}/lectures/${id}`), lecture);
@@ -105,5 +124,6 @@ export async function seedDemoCatalogue(db: Firestore): Promise<void> {
     batch.set(db.doc(`questions/${id}`), { ...question, metadata: METADATA });
     batch.set(db.doc(`questionKeys/${id}`), { key, feedback: { correct: "Right.", incorrect: "Not quite: see docs/testing.md." } });
   }
+  batch.set(db.doc(`quizzes/${DEMO_QUIZ_ID}`), DEMO_QUIZ);
   await batch.commit();
 }

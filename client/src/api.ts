@@ -45,6 +45,9 @@ import type {
   SyncStatusResponse,
 } from "../../functions/src/schemas/sync.js";
 import type { GetStudentStatsRequest } from "../../functions/src/schemas/user.js";
+import type { GetProfileRequest as GetProfileSchema, GetProfileResponse, ProfileResponse as UpdateProfileResponse, UpdateProfileRequest } from "../../functions/src/schemas/profile.js";
+import type { GetQuizProgressRequest, QuizProgressResponse as GetQuizProgressResponse, StartAttemptRequest, StartAttemptResponse } from "../../functions/src/schemas/quizzes.js";
+import type { ListPendingReviewsRequest, ListPendingReviewsResponse, ReviewAnswerRequest, ReviewAnswerResponse } from "../../functions/src/schemas/reviews.js";
 import type { handleReplayDeadLetters } from "../../functions/src/sync/functions.js";
 
 export type { FieldIssue };
@@ -69,7 +72,19 @@ export type {
   SubmitAnswerRequest,
   SubmitAnswerResponse,
   SyncStatusResponse as GetSyncStatusResponse,
+  GetProfileResponse,
+  UpdateProfileRequest,
+  UpdateProfileResponse,
+  StartAttemptRequest,
+  StartAttemptResponse,
+  GetQuizProgressRequest,
+  GetQuizProgressResponse,
+  ListPendingReviewsRequest,
+  ListPendingReviewsResponse,
+  ReviewAnswerRequest,
+  ReviewAnswerResponse,
 };
+export type GetProfileRequest = ReturnType<typeof GetProfileSchema.parse>;
 // zod is the functions' dependency, not the client's: the schema's own `parse` carries its type.
 export type GetCourseProgressRequest = ReturnType<typeof GetCourseProgressSchema.parse>;
 export type GetSyncStatusRequest = ReturnType<typeof GetSyncStatusSchema.parse>;
@@ -92,6 +107,12 @@ export interface LearnPulseCallables {
   getHeatmap: { request: GetHeatmapRequest; response: HeatmapResponse };
   getStudentStats: { request: GetStudentStatsRequest; response: GetStudentStatsResponse };
   submitAnswer: { request: SubmitAnswerRequest; response: SubmitAnswerResponse };
+  updateProfile: { request: UpdateProfileRequest; response: UpdateProfileResponse };
+  getProfile: { request: GetProfileRequest; response: GetProfileResponse };
+  startAttempt: { request: StartAttemptRequest; response: StartAttemptResponse };
+  getQuizProgress: { request: GetQuizProgressRequest; response: GetQuizProgressResponse };
+  listPendingReviews: { request: ListPendingReviewsRequest; response: ListPendingReviewsResponse };
+  reviewAnswer: { request: ReviewAnswerRequest; response: ReviewAnswerResponse };
   getSyncStatus: { request: GetSyncStatusRequest; response: SyncStatusResponse };
   flushNow: { request: FlushNowRequest; response: FlushNowResponse };
   replayDeadLetters: { request: ReplayDeadLettersRequest; response: ReplayDeadLettersResponse };
@@ -112,6 +133,12 @@ export const CALLABLE_NAMES = [
   "getHeatmap",
   "getStudentStats",
   "submitAnswer",
+  "updateProfile",
+  "getProfile",
+  "startAttempt",
+  "getQuizProgress",
+  "listPendingReviews",
+  "reviewAnswer",
   "getSyncStatus",
   "flushNow",
   "replayDeadLetters",

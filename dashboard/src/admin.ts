@@ -5,7 +5,7 @@ import { ago, el, errorText, every } from "./ui.ts";
 
 const STATUS_REFRESH_MS = 3_000;
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
-const COLLECTIONS: MirroredCollection[] = ["progress", "activities", "answers", "competencies", "activityDays", "users"];
+const COLLECTIONS: MirroredCollection[] = ["progress", "activities", "answers", "competencies", "activityDays", "users", "quizProgress", "reviews"];
 
 export function mountAdminView(root: HTMLElement, session: Session): { refresh(): Promise<void> } {
   const status = el("p", { class: "error", id: "admin-error" });

@@ -1,48 +1,63 @@
 /**
  * The LearnPulse dashboard against the local stack, through the Firebase JS SDK (session.ts): it signs in as the uid
- * in the header (with the `admin` claim when ticked) through the Auth emulator. `?uid=…&admin=1&view=admin` preset
- * the header.
+ * in the header (with the `admin` and `teacher` claims when ticked) through the Auth emulator, and shows the time zone
+ * its sign-in sent. `?uid=…&admin=1&teacher=1&view=admin` preset the header.
  */
 import { mountAdminView } from "./admin.ts";
+import { mountReviewsView } from "./reviews.ts";
 import { connectToStack, type Identity } from "./session.ts";
 import { mountStudentView } from "./student.ts";
 
 const params = new URLSearchParams(location.search);
 const uidInput = document.querySelector<HTMLInputElement>("#uid") as HTMLInputElement;
 const adminBox = document.querySelector<HTMLInputElement>("#admin") as HTMLInputElement;
+const teacherBox = document.querySelector<HTMLInputElement>("#teacher") as HTMLInputElement;
+const timezone = document.querySelector<HTMLElement>("#timezone") as HTMLElement;
 uidInput.value = params.get("uid") ?? localStorage.getItem("learnpulse.uid") ?? "demo-student";
 adminBox.checked = params.get("admin") === "1";
+teacherBox.checked = params.get("teacher") === "1";
 
-const identity = (): Identity => ({ uid: uidInput.value.trim() || "demo-student", admin: adminBox.checked });
+const identity = (): Identity => ({ uid: uidInput.value.trim() || "demo-student", admin: adminBox.checked, teacher: teacherBox.checked });
 
 const session = connectToStack();
 // A failed sign-in shows where it matters: every call of the views waits for it and reports its error.
-const signIn = () => session.signIn(identity()).catch(() => undefined);
+const signIn = () =>
+  session
+    .signIn(identity())
+    .then((profile) => void (timezone.textContent = `days in ${profile.timezone}`))
+    .catch(() => undefined);
 void signIn();
 
 const studentRoot = document.querySelector<HTMLElement>("#student-view") as HTMLElement;
 const adminRoot = document.querySelector<HTMLElement>("#admin-view") as HTMLElement;
+const reviewsRoot = document.querySelector<HTMLElement>("#reviews-view") as HTMLElement;
 const student = mountStudentView(studentRoot, session);
 const admin = mountAdminView(adminRoot, session);
+const reviews = mountReviewsView(reviewsRoot, session);
 
 uidInput.addEventListener("change", () => {
   localStorage.setItem("learnpulse.uid", identity().uid);
   void signIn();
   student.refresh();
 });
-adminBox.addEventListener("change", () => {
-  void signIn();
-  void admin.refresh();
-});
+for (const box of [adminBox, teacherBox]) {
+  box.addEventListener("change", () => {
+    void signIn();
+    void admin.refresh();
+    void reviews.refresh();
+  });
+}
 
-function show(view: "student" | "admin") {
+type View = "student" | "admin" | "reviews";
+function show(view: View) {
   studentRoot.hidden = view !== "student";
   adminRoot.hidden = view !== "admin";
-  document.querySelector("#tab-student")?.setAttribute("aria-pressed", String(view === "student"));
-  document.querySelector("#tab-admin")?.setAttribute("aria-pressed", String(view === "admin"));
+  reviewsRoot.hidden = view !== "reviews";
+  for (const tab of ["student", "admin", "reviews"] as const) document.querySelector(`#tab-${tab}`)?.setAttribute("aria-pressed", String(view === tab));
   if (view === "admin") void admin.refresh();
+  else if (view === "reviews") void reviews.refresh();
   else student.refresh();
 }
-document.querySelector("#tab-student")?.addEventListener("click", () => show("student"));
-document.querySelector("#tab-admin")?.addEventListener("click", () => show("admin"));
-show(params.get("view") === "admin" ? "admin" : "student");
+for (const tab of ["student", "admin", "reviews"] as const) document.querySelector(`#tab-${tab}`)?.addEventListener("click", () => show(tab));
+const requested = params.get("view");
+show(requested === "admin" || requested === "reviews" ? requested : "student");

@@ -1,13 +1,14 @@
 /**
  * The dashboard's Firebase session: the Firebase JS SDK against the local stack, as any web app would use it against
  * the emulators. Firebase Auth signs in through the stack's Auth emulator with an unsigned custom token for the uid
- * picked in the header (and the `admin` claim when ticked); `httpsCallable` — through the typed client — sends that
- * user's ID token to the stack's callables. Only the emulators accept these tokens: this page is local tooling.
+ * picked in the header (and the `admin` and `teacher` claims when ticked); `httpsCallable` — through the typed
+ * client — sends that user's ID token to the stack's callables. Only the emulators accept these tokens: this page is
+ * local tooling. Each sign-in sends the browser's time zone (updateProfile), so the learner's days are theirs.
  */
 import { initializeApp } from "firebase/app";
 import { connectAuthEmulator, initializeAuth, inMemoryPersistence, signInWithCustomToken } from "firebase/auth";
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
-import { createLearnPulseClient, type LearnPulseClient } from "../../client/src/api.ts";
+import { createLearnPulseClient, type LearnPulseClient, type UpdateProfileResponse } from "../../client/src/api.ts";
 import { unsignedCustomToken } from "@learnpulse/local-stack/tokens.ts";
 
 /** Where the local stack is; dashboard/server.ts defines it from the stack's env. */
@@ -25,11 +26,15 @@ declare const __LEARNPULSE_STACK__: StackLocation;
 export interface Identity {
   uid: string;
   admin: boolean;
+  teacher: boolean;
 }
 
 export interface Session {
-  /** Signs in as `identity`. Sign-ins run one after the other, so the last one asked for is the user that stays. */
-  signIn(identity: Identity): Promise<void>;
+  /**
+   * Signs in as `identity` and sends the browser's time zone; resolves with the profile the server then holds.
+   * Sign-ins run one after the other, so the last one asked for is the user that stays.
+   */
+  signIn(identity: Identity): Promise<UpdateProfileResponse>;
   /** The typed client, once the latest sign-in is done; rejects when it failed. */
   client(): Promise<LearnPulseClient>;
 }
@@ -50,11 +55,12 @@ export function connectToStack(stack: StackLocation = __LEARNPULSE_STACK__): Ses
   let signedIn: Promise<LearnPulseClient> | undefined;
   return {
     signIn(identity) {
-      const token = unsignedCustomToken(identity.uid, identity.admin ? { admin: true } : {});
+      const claims = { ...(identity.admin ? { admin: true } : {}), ...(identity.teacher ? { teacher: true } : {}) };
+      const token = unsignedCustomToken(identity.uid, claims);
       const previous = signedIn?.catch(() => undefined) ?? Promise.resolve();
       const next = previous.then(async () => (await signInWithCustomToken(auth, token), lp));
       signedIn = next;
-      return next.then(() => undefined);
+      return next.then((client) => client.updateProfile({ timezone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
     },
     client: () => signedIn ?? Promise.reject(new Error("Not signed in yet")),
   };

@@ -9,9 +9,10 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard, type Dashboard } from "../server.ts";
-import { seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
+import { DEMO_QUESTIONS, DEMO_QUIZ, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
 import { firestore } from "../../functions/src/adapters/firestore.js";
-import { callFunction, uniqueId } from "../../functions/test/helpers/stack.ts";
+import { readCosmos, testEnvelope } from "../../functions/test/helpers/sinks.ts";
+import { callFunction, triggersIdle, uniqueId } from "../../functions/test/helpers/stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** The machine notes' flags: without the background-networking ones Chromium keeps dialling Google's hosts. */
@@ -63,6 +64,18 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     await dashboard?.stop();
   });
 
+  it("when the browser is in Los Angeles, then the sign-in sends its time zone, the header shows it, and the learner's profile holds it", async () => {
+    const learner = uniqueId("dash-la");
+    const la = await browser.newPage({ timezoneId: "America/Los_Angeles" });
+    try {
+      await la.goto(`${dashboard.url}?uid=${learner}`);
+      await expect.poll(() => la.textContent("#timezone"), { timeout: 10_000 }).toBe("days in America/Los_Angeles");
+      expect((await callFunction("getProfile", {}, { uid: learner })).body.result).toMatchObject({ uid: learner, timezone: "America/Los_Angeles" });
+    } finally {
+      await la.close();
+    }
+  });
+
   it("when the demo plays for a few seconds, then the lecture's progress shows, and a flush from the admin view shows as the last flush", async () => {
     await page.goto(`${dashboard.url}?uid=${uid}`);
     await page.locator("#heatmap svg rect").first().waitFor();
@@ -81,7 +94,9 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     expect((progress.body.result as { watchTimes: Record<string, number> }).watchTimes["demo-lecture-1"]).toBeGreaterThan(4);
     // Six earlier days and today's lecture_view.
     await expect.poll(async () => Number(await page.getAttribute("#heatmap", "data-active-days")), { timeout: 20_000 }).toBe(7);
-    await expect.poll(() => page.textContent("#current-streak")).toBe("7 days");
+    // Recorded late, the days 3 to 6 back count on the heat map but not toward the streak (more than 72 hours late):
+    // the streak is yesterday's, the day before's and today's.
+    await expect.poll(() => page.textContent("#current-streak")).toBe("3 days");
 
     await page.check("#admin");
     await page.click("#tab-admin");
@@ -107,5 +122,64 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     for (const name of ["saveProgress", "getProgress", "recordActivity", "getHeatmap", "getStudentStats", "getSyncStatus", "flushNow"]) {
       expect(crossOrigin).toContain(`POST ${functionsUrl}/${name}`);
     }
+  }, 90_000);
+
+  it("when a teacher grades the demo quiz's essay in the Reviews view, then the answer, the competency, the quiz phase and the Cosmos student_reviews item show it", async () => {
+    const learner = uniqueId("dash-learner");
+    // The learner plays the demo quiz through the callables: every right answer, and the essay.
+    const right: Record<string, Record<string, unknown>> = {
+      "demo-q-true_false": { value: true },
+      "demo-q-multiple_choice": { choice: "b" },
+      "demo-q-timed": { value: true },
+      "demo-q-fill_blank": { blanks: ["5", "5"] },
+      "demo-q-short_answer": { text: "MongoDB" },
+      "demo-q-numeric": { value: 60 },
+      "demo-q-ordering": { order: DEMO_QUESTIONS["demo-q-ordering"]?.key["correct"] },
+      "demo-q-matching": { pairs: DEMO_QUESTIONS["demo-q-matching"]?.key["correct"] },
+      "demo-q-essay": { text: "The write-behind turns a ping a second into one write a window." },
+    };
+    let essayAnswer = "";
+    for (const phase of DEMO_QUIZ.phases) {
+      for (const questionId of phase.questionIds) {
+        const attemptId = uniqueId("att");
+        expect((await callFunction("startAttempt", { questionId, attemptId, quizId: DEMO_QUIZ_ID }, { uid: learner })).status).toBe(200);
+        const answer = await callFunction("submitAnswer", { questionId, attemptId, quizId: DEMO_QUIZ_ID, answer: right[questionId], timeSpentMs: 2_000 }, { uid: learner });
+        expect(answer.status, questionId).toBe(200);
+        if (questionId === "demo-q-essay") essayAnswer = (answer.body.result as { answerId: string }).answerId;
+      }
+    }
+    expect((await callFunction("getQuizProgress", { quizId: DEMO_QUIZ_ID }, { uid: learner })).body.result).toMatchObject({ status: "in_progress", currentPhase: "pipeline" });
+
+    const teacher = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await teacher.goto(`${dashboard.url}?uid=${uniqueId("dash-teacher")}&teacher=1&view=reviews`);
+      const item = teacher.locator(`#review-queue li[data-answer="${essayAnswer}"] button`);
+      await item.waitFor({ timeout: 15_000 });
+      await item.click();
+      expect(await teacher.textContent("#review-answer")).toContain("The write-behind");
+      await teacher.fill("#review-score", "4");
+      await teacher.fill("#review-feedback", "Well argued, with the numbers.");
+      await teacher.click("#review-submit");
+      await expect.poll(() => teacher.textContent("#review-result"), { timeout: 10_000 }).toBe("Saved: 4 of 5 points, passed (revision 1).");
+      await teacher.screenshot({ path: `${ARTIFACTS}dashboard-reviews.png`, fullPage: true });
+    } finally {
+      await teacher.close();
+    }
+
+    const db = await firestore();
+    expect((await db.doc(`answers/${essayAnswer}`).get()).data()).toMatchObject({ status: "graded", pointsEarned: 4, isCorrect: true, feedback: "Well argued, with the numbers." });
+    const competency = (await db.collection(`users/${learner}/competencies`).get()).docs.map((doc) => doc.data());
+    expect(competency).toEqual([expect.objectContaining({ totalAttempts: Object.keys(right).length })]);
+    expect((await callFunction("getQuizProgress", { quizId: DEMO_QUIZ_ID }, { uid: learner })).body.result).toMatchObject({ status: "passed", phases: [{ status: "passed" }, { status: "passed" }, { status: "passed", pendingReview: 0 }] });
+    await triggersIdle();
+    const review = (await db.doc(`reviews/${essayAnswer}`).get()).data() ?? null;
+    expect(await readCosmos("reviews", `reviews/${essayAnswer}`, testEnvelope(`reviews/${essayAnswer}`, { reviewId: essayAnswer }, review, 1))).toMatchObject({
+      id: essayAnswer,
+      student_id: learner,
+      attempt_id: essayAnswer,
+      score: 80,
+      comments: "Well argued, with the numbers.",
+      full_review: { evaluation: { score: 80 }, feedback: "Well argued, with the numbers." },
+    });
   }, 90_000);
 });

@@ -6,12 +6,12 @@ import { NotFoundError } from "./errors.js";
 
 const schema = z.strictObject({ courseId: z.string().regex(/^[a-z]+$/), count: z.number().int().max(5).optional() });
 
-function request(data: unknown, auth?: { uid: string; admin?: boolean }): CallableRequest<unknown> {
+function request(data: unknown, auth?: { uid: string; admin?: boolean; teacher?: boolean }): CallableRequest<unknown> {
   return {
     data,
     rawRequest: { rawBody: Buffer.from(JSON.stringify({ data })) },
     acceptsStreaming: false,
-    ...(auth ? { auth: { uid: auth.uid, token: { uid: auth.uid, admin: auth.admin }, rawToken: "t" } } : {}),
+    ...(auth ? { auth: { uid: auth.uid, token: { uid: auth.uid, admin: auth.admin, teacher: auth.teacher }, rawToken: "t" } } : {}),
   } as unknown as CallableRequest<unknown>;
 }
 
@@ -56,10 +56,18 @@ describe("callable wrapper", () => {
     expect(ran).toBe(false);
   });
 
-  it("when an admin-only callable is called without the admin claim, then permission-denied", async () => {
-    const adminOnly = callable({ name: "adm", schema, admin: true }, async () => "ok");
+  it("when an admin-only callable is called without the admin claim (a teacher's included), then permission-denied", async () => {
+    const adminOnly = callable({ name: "adm", schema, role: "admin" }, async () => "ok");
     await expect(adminOnly(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(adminOnly(request({ courseId: "abc" }, { uid: "u1", teacher: true }))).rejects.toMatchObject({ code: "permission-denied" });
     await expect(adminOnly(request({ courseId: "abc" }, { uid: "u1", admin: true }))).resolves.toBe("ok");
+  });
+
+  it("when a teacher's callable is called, then a student is refused and a teacher or an admin gets through, with the role on the caller", async () => {
+    const teacherOnly = callable({ name: "tch", schema, role: "teacher" }, async (_input, caller) => ({ admin: caller.admin, teacher: caller.teacher }));
+    await expect(teacherOnly(request({ courseId: "abc" }, { uid: "u1" }))).rejects.toMatchObject({ code: "permission-denied", message: "Teachers only" });
+    await expect(teacherOnly(request({ courseId: "abc" }, { uid: "u1", teacher: true }))).resolves.toEqual({ admin: false, teacher: true });
+    await expect(teacherOnly(request({ courseId: "abc" }, { uid: "u1", admin: true }))).resolves.toEqual({ admin: true, teacher: true });
   });
 
   it("when the use case throws a domain error, then its code and message reach the client", async () => {

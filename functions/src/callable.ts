@@ -26,14 +26,19 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 export interface Caller {
   uid: string;
   admin: boolean;
+  /** The `teacher` claim, or `admin` (an admin may do everything a teacher may). */
+  teacher: boolean;
 }
+
+/** The roles a callable may require (API.md "Roles"), from the custom claims of the verified token. */
+export type Role = "admin" | "teacher";
 
 export interface CallableSpec<Schema extends z.ZodType> {
   /** The exported function name, for logs. */
   name: string;
   schema: Schema;
-  /** Require the custom claim `admin: true`. */
-  admin?: boolean;
+  /** Require a role: `admin` (the claim `admin: true`) or `teacher` (the claim `teacher: true`, or `admin: true`). */
+  role?: Role;
   /** Per-user limit of this callable in each instance (RATE_LIMITS); none when absent. */
   rateLimit?: RateLimit;
 }
@@ -52,7 +57,7 @@ export function callable<Schema extends z.ZodType, Out>(
       // Cheapest refusals first, and none of them keeps state. The limit needs the verified uid, and comes after App
       // Check and the size check so that requests refused anyway never take a user's tokens or a limiter entry; it
       // comes before validation so that a flood of garbage is throttled like any other and costs no zod parse.
-      const caller = authenticate(request, spec.admin === true);
+      const caller = authenticate(request, spec.role);
       requireAppCheck(request);
       requireSmallBody(request);
       refuseUndecodable(request);
@@ -70,14 +75,16 @@ export function callable<Schema extends z.ZodType, Out>(
   };
 }
 
-function authenticate(request: CallableRequest<unknown>, adminOnly: boolean): Caller {
+function authenticate(request: CallableRequest<unknown>, role: Role | undefined): Caller {
   const uid = request.auth?.uid;
   if (!uid) throw new UnauthenticatedError("Sign in first");
-  // The uid names Firestore paths (users/{uid}) and Redis keys (lp:prog:{uid}:...): the same rule as every other id.
+  // The uid names Firestore paths (users/{uid}) and Redis keys (lp:b:…:{uid}:…): the same rule as every other id.
   if (!ID_PATTERN.test(uid)) throw new PermissionDeniedError("Unsupported user id");
   const admin = request.auth?.token?.["admin"] === true;
-  if (adminOnly && !admin) throw new PermissionDeniedError("Admins only");
-  return { uid, admin };
+  const teacher = admin || request.auth?.token?.["teacher"] === true;
+  if (role === "admin" && !admin) throw new PermissionDeniedError("Admins only");
+  if (role === "teacher" && !teacher) throw new PermissionDeniedError("Teachers only");
+  return { uid, admin, teacher };
 }
 
 function requireAppCheck(request: CallableRequest<unknown>): void {

@@ -133,11 +133,11 @@ export const FLUSH_WORKERS = defineInt("FLUSH_WORKERS", { description: "Flush wo
 
 /**
  * Firestore collections whose changes stream to the sinks (collection ids; each has a trigger).
- * @default "progress,activities,answers,competencies,activityDays,users"
+ * @default "progress,activities,answers,competencies,activityDays,users,quizProgress,reviews"
  */
 export const MIRROR_COLLECTIONS = defineString("MIRROR_COLLECTIONS", {
   description: "Comma-separated collection ids mirrored to BigQuery, MongoDB and Cosmos.",
-  default: "progress,activities,answers,competencies,activityDays,users",
+  default: "progress,activities,answers,competencies,activityDays,users,quizProgress,reviews",
 });
 
 /** @default true */

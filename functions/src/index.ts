@@ -1,9 +1,13 @@
 /** Every deployed function, and nothing else (STYLE rule 1). */
 export { getHeatmap, getStudentStats, recordActivity } from "./activity/functions.js";
 export { submitAnswer } from "./answers/functions.js";
+export { getProfile, updateProfile } from "./profile/functions.js";
+export { getQuizProgress, startAttempt } from "./quizzes/functions.js";
+export { listPendingReviews, reviewAnswer } from "./reviews/functions.js";
 export {
   completeLecture,
   countLectures,
+  countQuizzes,
   flushNow,
   flushPartition,
   flushProgressSchedule as flushProgress,
@@ -22,6 +26,8 @@ export {
   mirrorAnswers,
   mirrorCompetencies,
   mirrorProgress,
+  mirrorQuizProgress,
+  mirrorReviews,
   mirrorUsers,
   replayDeadLettersCallable as replayDeadLetters,
 } from "./sync/functions.js";

@@ -29,12 +29,15 @@ export interface RateLimit {
  * - recordActivity: a handful per page view (course_view, lecture_view, search, ...); 1 every 2 s with 30 at once.
  * - submitAnswer: one per question answered; a fast quiz-taker answers a true/false question in a couple of seconds,
  *   so 1 every 2 s with 30 at once (a whole quiz submitted together).
+ * - updateProfile: at each sign-in (the dashboard sends the browser's time zone) and when a learner edits a field;
+ *   10 at once, then one every 20 s, which also bounds how many replaced time zones a user can make us keep.
  */
 export const RATE_LIMITS = {
   saveProgress: { perSecond: 1, burst: 60 },
   completeLecture: { perSecond: 0.2, burst: 20 },
   recordActivity: { perSecond: 0.5, burst: 30 },
   submitAnswer: { perSecond: 0.5, burst: 30 },
+  updateProfile: { perSecond: 0.05, burst: 10 },
 } as const satisfies Record<string, RateLimit>;
 
 /**

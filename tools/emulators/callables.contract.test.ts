@@ -39,6 +39,12 @@ const VALID_REQUESTS: Record<(typeof CALLABLE_NAMES)[number], Record<string, unk
   getHeatmap: { days: 7 },
   getStudentStats: {},
   submitAnswer: { questionId: "demo-q-true_false", attemptId: "contract-attempt", answer: { value: true }, timeSpentMs: 1_000 },
+  updateProfile: { timezone: "Europe/Berlin" },
+  getProfile: {},
+  startAttempt: { questionId: "demo-q-timed", attemptId: "contract-start" },
+  getQuizProgress: { quizId: "demo-quiz" },
+  listPendingReviews: { limit: 1 },
+  reviewAnswer: { answerId: "contract-no-such-answer", score: 1, feedback: "ok" },
   getSyncStatus: {},
   flushNow: { maxKeys: 1 },
   replayDeadLetters: { limit: 1 },
@@ -147,9 +153,10 @@ describe("a learner's calls under the official emulators", () => {
 
     const completed = await student.completeLecture({ courseId: DEMO_COURSE_ID, lectureId });
 
-    expect(completed).toEqual({ message: "completed", completionPercentage: 100 / DEMO_LECTURES.length, currentStreak: 1 });
+    // One lecture of the course's five lectures and one quiz.
+    expect(completed).toEqual({ message: "completed", completionPercentage: Math.round(1000 / (DEMO_LECTURES.length + 1)) / 10, currentStreak: 1 });
     const { courses } = await student.getCourseProgress();
-    expect(courses).toEqual([expect.objectContaining({ courseId: DEMO_COURSE_ID, completionPercentage: 100 / DEMO_LECTURES.length })]);
+    expect(courses).toEqual([expect.objectContaining({ courseId: DEMO_COURSE_ID, completionPercentage: Math.round(1000 / (DEMO_LECTURES.length + 1)) / 10 })]);
   });
 
   it("when an activity is recorded twice with one clientEventId, then it counts once in the heat map and the stats", async () => {

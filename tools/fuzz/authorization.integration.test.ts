@@ -20,6 +20,8 @@ import { callFunction, uniqueId, type CallAnswer } from "../../functions/test/he
 
 /** API.md "Operations (admin)". */
 const ADMIN_CALLABLES = ["flushNow", "getSyncStatus", "reconcile", "replayDeadLetters", "replayQuarantine"];
+/** API.md "Reviews (teacher)": a teacher or an admin. */
+const TEACHER_CALLABLES = ["listPendingReviews", "reviewAnswer"];
 const COURSE = "demo-course";
 
 let stack: Stack;
@@ -76,8 +78,15 @@ describe("authentication", () => {
 });
 
 describe("admin callables", () => {
-  it("when the callables are probed by a non-admin, then exactly API.md's admin operations refuse", () => {
-    expect(targets.filter((target) => target.admin).map((target) => target.name)).toEqual(ADMIN_CALLABLES);
+  it("when the callables are probed by a plain user, then exactly API.md's admin and teacher callables refuse", () => {
+    expect(targets.filter((target) => target.admin).map((target) => target.name).sort()).toEqual([...ADMIN_CALLABLES, ...TEACHER_CALLABLES].sort());
+  });
+
+  it("when a teacher calls them, then the admin operations refuse and the teacher's queue answers", async () => {
+    const teacher = { claims: { teacher: true } };
+    const answers = await Promise.all(ADMIN_CALLABLES.map(async (name) => [name, status(await callFunction(name, validPayload(name), teacher))]));
+    expect(answers).toEqual(ADMIN_CALLABLES.map((name) => [name, "403 PERMISSION_DENIED"]));
+    expect(status(await callFunction("listPendingReviews", { limit: 5 }, teacher))).toBe("200 OK");
   });
 
   it.each([

@@ -136,8 +136,11 @@ const submitAnswer = fc
       .map(dropUndefined),
   );
 
+/** Essay answers the fuzz stack seeds as waiting for a review (stack.ts), so that reviewAnswer has some to grade. */
+export const FUZZ_PENDING_ANSWERS = ["fuzz-pending-0", "fuzz-pending-1", "fuzz-pending-2"] as const;
+
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
-const MIRRORED = ["users", "progress", "activityDays", "competencies", "activities", "answers"] as const;
+const MIRRORED = ["users", "progress", "activityDays", "competencies", "activities", "answers", "quizProgress", "reviews"] as const;
 const empty = fc.constant<Payload>({});
 
 /** Valid payloads by callable name. Admin operations get small limits: the fuzzer calls them thousands of times. */
@@ -150,6 +153,21 @@ export const CONTRACTS: Record<string, fc.Arbitrary<Payload>> = {
   getHeatmap: fc.record({ days: fc.integer({ min: 1, max: 366 }) }, { requiredKeys: [] }),
   getStudentStats: empty,
   submitAnswer,
+  updateProfile: fc
+    .record(
+      { timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"), displayName: fc.string({ minLength: 1, maxLength: 80 }), locale: fc.constantFrom("en", "de-CH", "pt-BR") },
+      { requiredKeys: ["timezone"] },
+    )
+    .map(dropUndefined),
+  getProfile: empty,
+  startAttempt: fc.record({ questionId: fc.constantFrom(...demoQuestions.map(({ id }) => id)), attemptId: anyId, quizId: fc.constant("demo-quiz") }, { requiredKeys: ["questionId", "attemptId"] }).map(dropUndefined),
+  getQuizProgress: fc.record({ quizId: fc.oneof(fc.constant("demo-quiz"), anyId) }),
+  listPendingReviews: fc.record({ limit: fc.integer({ min: 1, max: 100 }), questionType: fc.constantFrom("essay", "speaking", "audio") }, { requiredKeys: [] }).map(dropUndefined),
+  reviewAnswer: fc.record({
+    answerId: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FUZZ_PENDING_ANSWERS) }, { weight: 1, arbitrary: anyId }),
+    score: fc.integer({ min: 0, max: 5 }),
+    feedback: fc.string({ minLength: 1, maxLength: 200 }),
+  }),
   getSyncStatus: empty,
   flushNow: fc.record({ maxKeys: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: [] }),
   replayDeadLetters: fc.record({ sink: fc.constantFrom(...SINKS), limit: fc.integer({ min: 1, max: 20 }) }, { requiredKeys: ["limit"] }),

@@ -1,13 +1,25 @@
 /** A local stack made ready for fuzzing, for npm run fuzz and the test suite alike: seeded, its callables found, counted. */
 import { initializeApp } from "firebase-admin/app";
-import { getFirestore } from "firebase-admin/firestore";
+import { FieldValue, getFirestore } from "firebase-admin/firestore";
 import type { Stack } from "@learnpulse/local-stack";
 import { seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
+import { FUZZ_PENDING_ANSWERS } from "./contracts.ts";
 import { discoverTargets, type FuzzTarget, type StackProbe } from "./runner.ts";
 
-/** Seeds the demo catalogue (the valid payloads name it) and finds every callable the loaded functions export. */
+/**
+ * Seeds the demo catalogue (the valid payloads name it) and answers waiting for a review (reviewAnswer's valid
+ * payloads name them), and finds every callable the loaded functions export.
+ */
 export async function prepareFuzzing(stack: Stack): Promise<FuzzTarget[]> {
-  await seedDemoCatalogue(getFirestore(initializeApp({ projectId: stack.projectId }, `fuzz-seed-${Date.now()}`)));
+  const db = getFirestore(initializeApp({ projectId: stack.projectId }, `fuzz-seed-${Date.now()}`));
+  await seedDemoCatalogue(db);
+  for (const answerId of FUZZ_PENDING_ANSWERS) {
+    await db.doc(`answers/${answerId}`).set({
+      uid: "fuzz-learner", questionId: "demo-q-essay", questionType: "essay", attemptId: answerId, answer: { text: "An essay to review." },
+      status: "pending_review", isCorrect: null, score: 0, pointsEarned: 0, maxPoints: 5, attemptNumber: 1, submittedAt: FieldValue.serverTimestamp(),
+      subject: "learning", skill: "video", subskill: "basics",
+    });
+  }
   await stack.triggers.idle();
   return discoverTargets(stack.host.baseUrl, [...stack.functions.callables.keys()].sort(), "fuzz-probe");
 }

@@ -5,13 +5,21 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import type { UserDoc } from "../schemas/user.js";
-import { addDays, DEFAULT_TIMEZONE, localDate, streakAfterLateDay, withActiveDay, type StreakState } from "./days.js";
+import { addDays, localDate, streakAfterLateDay, withActiveDay, zoneAt, type StreakState } from "./days.js";
 
 export const activityDaysPath = (uid: string) => `users/${uid}/activityDays`;
 export const activityDayPath = (uid: string, date: string) => `${activityDaysPath(uid)}/${date}`;
 
 /** How far before a late day the day documents are read to measure the run it closes (longest-streak accuracy). */
 export const STREAK_LOOKBACK_DAYS = 366;
+
+/**
+ * What a client can do to its own streak (API.md "Streaks"): an activity may be recorded up to 7 days after it
+ * happened (an offline client catching up), and always counts its day on the heat map and in `totalActiveDays`; but
+ * it extends or repairs the streak only if the server receives it within 72 hours of its time, which covers a weekend
+ * offline. An older late activity changes no streak figure, so backdating cannot rebuild a run that broke days ago.
+ */
+export const STREAK_LATE_LIMIT_MS = 72 * 3_600_000;
 
 export interface ActiveDay {
   date: string;
@@ -37,14 +45,17 @@ export async function readActiveDay(
   uid: string,
   user: UserDoc,
   occurredAtMs: number,
+  nowMs: number = occurredAtMs,
 ): Promise<ActiveDay> {
   const { db, sdk } = kit;
-  const date = localDate(occurredAtMs, user.timezone ?? DEFAULT_TIMEZONE);
+  const date = localDate(occurredAtMs, zoneAt(user, occurredAtMs));
   const dayRef = db.doc(activityDayPath(uid, date));
   const state = streakStateOf(user);
   const day = await tx.get(dayRef);
   let streak = state;
-  if (!day.exists) {
+  if (!day.exists && nowMs - occurredAtMs > STREAK_LATE_LIMIT_MS) {
+    streak = { ...state, totalActiveDays: state.totalActiveDays + 1 };
+  } else if (!day.exists) {
     if (state.lastActiveDate === null || date >= state.lastActiveDate) {
       streak = withActiveDay(state, date, true);
     } else {

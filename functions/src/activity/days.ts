@@ -21,6 +21,21 @@ export function localDate(timeMs: number, timezone: string = DEFAULT_TIMEZONE): 
   return formatter.format(timeMs); // en-CA formats as YYYY-MM-DD
 }
 
+/** A user's zones: the current one and those in force before it (UserDoc.timezoneChanges, oldest first). */
+export interface ZoneHistory {
+  timezone?: string | undefined;
+  timezoneChanges?: readonly { timezone: string; until: number }[] | undefined;
+}
+
+/**
+ * The zone in force at `timeMs`: the first earlier zone that was still in force then, else the current one. So an
+ * activity is dated in the zone of its time, whenever it is recorded (an offline client's, up to 7 days late).
+ */
+export function zoneAt(user: ZoneHistory, timeMs: number): string {
+  for (const change of user.timezoneChanges ?? []) if (timeMs < change.until) return change.timezone;
+  return user.timezone ?? DEFAULT_TIMEZONE;
+}
+
 /** The date `days` after (or before, when negative) a `YYYY-MM-DD` date. */
 export function addDays(date: string, days: number): string {
   const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;

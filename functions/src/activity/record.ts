@@ -33,7 +33,7 @@ export async function recordActivity(
     const [existing, userSnap] = await tx.getAll(activityRef, userRef);
     if (existing?.exists) return { activityId, duplicate: true };
     const user = UserDoc.parse(userSnap?.data() ?? {});
-    const day = await readActiveDay(kit, tx, uid, user, occurredAt);
+    const day = await readActiveDay(kit, tx, uid, user, occurredAt, nowMs);
     const { type, clientEventId, metadata, ...ids } = input;
     tx.create(activityRef, {
       uid,

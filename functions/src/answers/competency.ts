@@ -21,6 +21,20 @@ export interface Competency {
 
 export const competencyId = (subject: string, skill: string, subskill: string) => `${subject}~${skill}~${subskill}`;
 
+/** The weight a new attempt has in the estimate after it (`withAttempt`), kept with a reviewed answer for a re-review. */
+export function weightOf(previous: Competency | undefined): number {
+  return Math.max(1 / ((previous?.totalAttempts ?? 0) + 1), MIN_WEIGHT);
+}
+
+/**
+ * The competency after a re-review moved an attempt's score from `oldScore` to `newScore` (0..1): the estimate moves
+ * by the difference at the weight the attempt had when it counted, and the attempt is not counted again.
+ */
+export function withRevisedAttempt(current: Competency, weight: number, oldScore: number, newScore: number): Competency {
+  const moved = current.currentScore + weight * (Math.min(1, Math.max(0, newScore)) - Math.min(1, Math.max(0, oldScore))) * 100;
+  return { ...current, currentScore: Math.round(Math.min(100, Math.max(0, moved)) * 10) / 10 };
+}
+
 /** The competency after one more graded attempt scoring `score` (0..1). */
 export function withAttempt(previous: Competency | undefined, score: number): Competency {
   const totalAttempts = (previous?.totalAttempts ?? 0) + 1;

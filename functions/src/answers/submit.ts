@@ -1,7 +1,8 @@
 /**
  * Submitting an answer (API.md submitAnswer), in one Firestore transaction: the question and its server-only key,
  * the attempt counter (maxAttempts holds under concurrent submissions because the counter is read and written in
- * the transaction), grading on the server, the stored answer, the competency, and the activity with its day.
+ * the transaction), the time limit against the attempt's server start (quizzes/attempts.ts), grading on the server,
+ * the stored answer, the competency, the activity with its day, and with a quizId the learner's quiz progress.
  * Idempotent by (uid, attemptId). The key never leaves this function: not in the answer, not in logs.
  */
 import { z } from "zod";
@@ -19,6 +20,9 @@ import {
 } from "../schemas/answers.js";
 import { UserDoc } from "../schemas/user.js";
 import { parseInput } from "../validation.js";
+import { attemptPath, checkTimeLimit, readQuizCatalogue, readQuizContext, timeLimitOf } from "../quizzes/attempts.js";
+import { recordQuizAnswer } from "../quizzes/record.js";
+import { AttemptDoc } from "../schemas/quizzes.js";
 import { competencyId, withAttempt, type Competency } from "./competency.js";
 import { answerIssues, grade, pointsFor } from "./grading.js";
 
@@ -41,18 +45,19 @@ export async function submitAnswer(
     key: db.doc(`questionKeys/${input.questionId}`),
     attempts: db.doc(`users/${uid}/questionAttempts/${input.questionId}`),
     user: db.doc(`users/${uid}`),
+    started: db.doc(attemptPath(uid, input.attemptId)),
   };
+  const catalogue = await readQuizCatalogue(kit, input.quizId, input.questionId);
   return db.runTransaction(async (tx) => {
-    const [answerSnap, questionSnap, keySnap, attemptsSnap, userSnap] = await tx.getAll(refs.answer, refs.question, refs.key, refs.attempts, refs.user);
+    const [answerSnap, questionSnap, keySnap, attemptsSnap, userSnap, startedSnap] = await tx.getAll(refs.answer, refs.question, refs.key, refs.attempts, refs.user, refs.started);
     if (answerSnap?.exists) return { ...storedResponse(answerSnap.data()), duplicate: true };
     if (!questionSnap?.exists) throw new NotFoundError("No such question");
     const question = QuestionDoc.parse(questionSnap.data());
     const answer: unknown = parseInput(answerSchemaFor(question), input.answer, "answer");
     const unfair = answerIssues(question, answer);
     if (unfair.length) throw new InvalidInputError(unfair);
-    if (question.timeLimitSec !== undefined && input.timeSpentMs > question.timeLimitSec * 1000) {
-      throw new PreconditionFailedError("Past the time limit");
-    }
+    const quiz = await readQuizContext(kit, tx, uid, catalogue);
+    checkTimeLimit(timeLimitOf(question, quiz?.phase), startedSnap?.exists ? AttemptDoc.parse(startedSnap.data()) : undefined, input.questionId, nowMs);
     const attemptsUsed = Number(attemptsSnap?.get("count") ?? 0);
     if (question.maxAttempts !== undefined && attemptsUsed >= question.maxAttempts) throw new PreconditionFailedError("No attempts left");
     if (!keySnap?.exists) throw new Error(`questionKeys/${input.questionId} is missing`);
@@ -74,8 +79,10 @@ export async function submitAnswer(
     tx.create(refs.answer, {
       uid,
       questionId: input.questionId,
+      questionType: question.type,
       attemptId: input.attemptId,
       ...(input.quizId ? { quizId: input.quizId } : {}),
+      ...(quiz?.quiz.courseId ? { courseId: quiz.quiz.courseId } : {}),
       answer: answer,
       score: result.score,
       status: pending ? "pending_review" : "graded",
@@ -104,6 +111,7 @@ export async function submitAnswer(
     });
     day.writeDay(tx);
     tx.set(refs.user, day.streak, { merge: true });
+    if (quiz) recordQuizAnswer(kit, tx, uid, quiz, input.questionId, { answer: { points: response.pointsEarned, pending, timeSpentMs: input.timeSpentMs } }, { nowMs, localDate: day.date });
     return { ...response, duplicate: false };
   });
 }

@@ -1,22 +1,26 @@
-/** The course catalogue as the progress code needs it: the lecture count (and its cache), and the lectures' ids. */
+/** The course catalogue as the progress code needs it: the lecture and quiz counts (and their cache), and the lectures' ids. */
 import type { Firestore } from "firebase-admin/firestore";
 import * as logs from "../logs.js";
+import { encodeTotals, type CourseTotals } from "./course-totals.js";
 import { courseKey } from "./layout.js";
 import { COURSE_CACHE_TTL_SECONDS, type ProgressReadCache } from "./read.js";
 import { coursePath } from "./store.js";
 
 /**
- * Recounts instead of incrementing: triggers are delivered at least once and out of order, and a count query is
- * idempotent where an increment is not (one aggregation read per 1,000 lectures).
+ * Recounts a course's lectures and quizzes instead of incrementing: triggers are delivered at least once and out of
+ * order, and a count query is idempotent where an increment is not (one aggregation read per 1,000 documents).
  */
-export async function refreshTotalLectures(db: Firestore, caches: readonly Pick<ProgressReadCache, "set">[], courseId: string): Promise<number> {
-  const counted = await db.collection(`${coursePath(courseId)}/lectures`).count().get();
-  const totalLectures = counted.data().count;
-  if (totalLectures > MAX_LECTURES_PER_COURSE) logs.courseTooLarge({ courseId, lectures: totalLectures, max: MAX_LECTURES_PER_COURSE });
-  await db.doc(coursePath(courseId)).set({ totalLectures }, { merge: true });
+export async function refreshCourseTotals(db: Firestore, caches: readonly Pick<ProgressReadCache, "set">[], courseId: string): Promise<CourseTotals> {
+  const [lectures, quizzes] = await Promise.all([
+    db.collection(`${coursePath(courseId)}/lectures`).count().get(),
+    db.collection("quizzes").where("courseId", "==", courseId).count().get(),
+  ]);
+  const totals = { lectures: lectures.data().count, quizzes: quizzes.data().count };
+  if (totals.lectures > MAX_LECTURES_PER_COURSE) logs.courseTooLarge({ courseId, lectures: totals.lectures, max: MAX_LECTURES_PER_COURSE });
+  await db.doc(coursePath(courseId)).set({ totalLectures: totals.lectures, totalQuizzes: totals.quizzes }, { merge: true });
   // Every shard keeps its own copy, so that getProgress reads it in the same request as the user's buffer.
-  await Promise.all(caches.map((cache) => cache.set(courseKey(courseId), String(totalLectures), { ex: COURSE_CACHE_TTL_SECONDS })));
-  return totalLectures;
+  await Promise.all(caches.map((cache) => cache.set(courseKey(courseId), encodeTotals(totals), { ex: COURSE_CACHE_TTL_SECONDS })));
+  return totals;
 }
 
 /**

@@ -7,7 +7,8 @@ import { readActiveDay } from "../activity/active-day.js";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { NotFoundError } from "../errors.js";
 import { UserDoc } from "../schemas/user.js";
-import { completionPercentage } from "./segments.js";
+import { totalsOf } from "./course-totals.js";
+import { courseCompletion } from "./segments.js";
 import { coursePath, parseProgressDoc, progressData, progressPath } from "./store.js";
 
 export interface CompleteLectureResult {
@@ -67,9 +68,8 @@ export async function recordLectureCompletion(
     }
 
     const day = await readActiveDay(kit, tx, uid, user, nowMs);
-    const totalLectures = Number(course.get("totalLectures") ?? 0);
     const completedLectures = [...progress.completedLectures, lectureId];
-    const percentage = completionPercentage(completedLectures.length, totalLectures);
+    const percentage = courseCompletion({ ...progress, completedLectures }, totalsOf(course));
     const streak = day.streak;
 
     tx.set(refs.progress, progressData({ ...progress, completedLectures, completionPercentage: percentage }, sdk), { merge: true });

@@ -21,7 +21,8 @@ import {
   type FlushRun,
 } from "../schemas/progress.js";
 import { toFieldIssues } from "../validation.js";
-import { readCatalogue, refreshTotalLectures } from "./catalogue.js";
+import { readCatalogue, refreshCourseTotals } from "./catalogue.js";
+import { ID_PATTERN } from "../schemas/common.js";
 import { completeIfCatalogued, recordLectureCompletion } from "./complete.js";
 import { flushAll, FlushLockedError, type FlushAllOptions } from "./flush.js";
 import type { FlushDeps } from "./flush-ports.js";
@@ -73,7 +74,7 @@ export const handleGetCourseProgress = callable({ name: "getCourseProgress", sch
 /** How long flushNow waits for a part a worker is flushing before answering `unavailable`. */
 const FLUSH_NOW_WAIT_MS = 60_000;
 
-export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowRequest, admin: true }, async (input) => {
+export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowRequest, role: "admin" }, async (input) => {
   try {
     const result = await runFlush({ includeOpen: true, trigger: "flushNow", lockWaitMs: FLUSH_NOW_WAIT_MS, ...(input.maxKeys ? { maxKeys: input.maxKeys } : {}) });
     return { keys: result.keys, writes: result.writes, durationMs: result.durationMs, remainingDirty: result.remainingDirty };
@@ -90,7 +91,7 @@ export const handleFlushNow = callable({ name: "flushNow", schema: FlushNowReque
 /** Quarantined keys replayed per call unless the request says otherwise (API: 1..1,000). */
 const REPLAY_QUARANTINE_LIMIT = 100;
 
-export const handleReplayQuarantine = callable({ name: "replayQuarantine", schema: ReplayQuarantineRequest, admin: true }, async (input) => {
+export const handleReplayQuarantine = callable({ name: "replayQuarantine", schema: ReplayQuarantineRequest, role: "admin" }, async (input) => {
   const kit = await firestoreKit();
   const result = await replayQuarantine(kit, {
     limit: input.limit ?? REPLAY_QUARANTINE_LIMIT,
@@ -213,6 +214,19 @@ export const countLectures = onDocumentWritten(
   async (event) => {
     const change = event.data;
     if (!change || change.before.exists === change.after.exists) return; // an edit: the count is unchanged
-    await refreshTotalLectures(await firestore(), allShards().map((shard) => upstash(shard)), event.params.courseId);
+    await refreshCourseTotals(await firestore(), allShards().map((shard) => upstash(shard)), event.params.courseId);
+  },
+);
+
+export const countQuizzes = onDocumentWritten(
+  // A quiz added, removed or moved to another course: recount the courses it was and is in.
+  { document: "quizzes/{quizId}", region: REGION, secrets: REDIS_SECRETS, cpu: 1, concurrency: 10, maxInstances: 5, memory: "256MiB", timeoutSeconds: 60 },
+  async (event) => {
+    const change = event.data;
+    if (!change) return;
+    const courses = new Set([change.before.get("courseId"), change.after.get("courseId")].filter((id): id is string => typeof id === "string" && ID_PATTERN.test(id)));
+    if (change.before.exists && change.after.exists && change.before.get("courseId") === change.after.get("courseId")) return;
+    const db = await firestore();
+    await Promise.all([...courses].map((courseId) => refreshCourseTotals(db, allShards().map((shard) => upstash(shard)), courseId)));
   },
 );

@@ -13,7 +13,8 @@ import * as logs from "../logs.js";
 import type { CourseProgressSummary, GetProgressResponse } from "../schemas/progress.js";
 import { bufferKey, courseKey, decodeProgressHash, type BufferedProgress } from "./layout.js";
 import { mergeBuffered } from "./merge.js";
-import { completionPercentage } from "./segments.js";
+import { decodeTotals, encodeTotals, totalsOf, type CourseTotals } from "./course-totals.js";
+import { courseCompletion } from "./segments.js";
 import { coursePath, parseProgressDoc, progressPath } from "./store.js";
 
 export type ProgressReadCache = Pick<Redis, "pipeline" | "set">;
@@ -24,15 +25,15 @@ export interface UserCaches {
   previous?: ProgressReadCache;
 }
 
-/** totalLectures is cached for 24 h (DESIGN.md); the lecture trigger refreshes it on every change. */
+/** The course's totals are cached for 24 h (DESIGN.md); the lecture and quiz triggers refresh them on every change. */
 export const COURSE_CACHE_TTL_SECONDS = 24 * 3600;
 
 export async function readProgress(db: Firestore, caches: UserCaches, uid: string, courseId: string): Promise<GetProgressResponse> {
-  const [snapshot, { buffered, cachedTotal }] = await Promise.all([
+  const [snapshot, { buffered, cachedTotals }] = await Promise.all([
     db.doc(progressPath(uid, courseId)).get(),
     readBuffer(caches, uid, courseId),
   ]);
-  const totalLectures = cachedTotal ?? (await loadTotalLectures(db, caches.current, courseId));
+  const totals = cachedTotals ?? (await loadTotals(db, caches.current, courseId));
   // Infinity: reading never completes a lecture; that is the flush's job.
   const { doc } = mergeBuffered(parseProgressDoc(snapshot.data()), buffered, Infinity);
   return {
@@ -41,22 +42,24 @@ export async function readProgress(db: Firestore, caches: UserCaches, uid: strin
     coverage: doc.coverage,
     completedLectures: doc.completedLectures,
     lastWatchedLecture: doc.lastWatchedLecture,
-    completionPercentage: completionPercentage(doc.completedLectures.length, totalLectures),
-    totalLectures,
+    completionPercentage: courseCompletion(doc, totals),
+    totalLectures: totals.lectures,
+    passedQuizzes: doc.passedQuizzes,
+    totalQuizzes: totals.quizzes,
   };
 }
 
-async function readBuffer(caches: UserCaches, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotal?: number }> {
+async function readBuffer(caches: UserCaches, uid: string, courseId: string): Promise<{ buffered: BufferedProgress; cachedTotals?: CourseTotals }> {
   const key = bufferKey(uid, courseId);
   try {
     const [[hash, total], previous] = await Promise.all([
       caches.current.pipeline().hgetall(key).get(courseKey(courseId)).exec() as Promise<[unknown, unknown]>,
       caches.previous?.pipeline().hgetall(key).exec() as Promise<[unknown]> | undefined,
     ]);
-    const cachedTotal = total === null || total === undefined ? undefined : Number(total);
+    const cachedTotals = decodeTotals(total);
     // Field names carry the window and ping time, so the union of both shards' fields is the user's whole buffer.
     const fields = { ...hashFromReply(previous?.[0]), ...hashFromReply(hash) };
-    return { buffered: decodeProgressHash(fields), ...(Number.isFinite(cachedTotal) ? { cachedTotal: cachedTotal as number } : {}) };
+    return { buffered: decodeProgressHash(fields), ...(cachedTotals ? { cachedTotals } : {}) };
   } catch (error) {
     if (!isUnreachable(error)) throw error;
     logs.redisUnreachable({ during: "getProgress", error });
@@ -64,12 +67,12 @@ async function readBuffer(caches: UserCaches, uid: string, courseId: string): Pr
   }
 }
 
-async function loadTotalLectures(db: Firestore, cache: ProgressReadCache, courseId: string): Promise<number> {
+async function loadTotals(db: Firestore, cache: ProgressReadCache, courseId: string): Promise<CourseTotals> {
   const course = await db.doc(coursePath(courseId)).get();
   if (!course.exists) throw new NotFoundError("No such course");
-  const total = Number(course.get("totalLectures") ?? 0);
-  await cache.set(courseKey(courseId), String(total), { ex: COURSE_CACHE_TTL_SECONDS }).catch(() => undefined);
-  return total;
+  const totals = totalsOf(course);
+  await cache.set(courseKey(courseId), encodeTotals(totals), { ex: COURSE_CACHE_TTL_SECONDS }).catch(() => undefined);
+  return totals;
 }
 
 /** Every course the user has progress in (API.md getCourseProgress), from Firestore: one query. */

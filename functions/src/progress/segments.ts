@@ -34,6 +34,11 @@ export function completionPercentage(completed: number, totalLectures: number): 
   return Math.min(100, Math.round((completed / totalLectures) * 1000) / 10);
 }
 
+/** A course's completion (API.md): completed lectures and passed quizzes over its lectures and quizzes, in percent. */
+export function courseCompletion(progress: { completedLectures: readonly string[]; passedQuizzes: readonly string[] }, totals: { lectures: number; quizzes: number }): number {
+  return completionPercentage(progress.completedLectures.length + progress.passedQuizzes.length, totals.lectures + totals.quizzes);
+}
+
 /**
  * Segments a lecture keeps in its progress document. A player reports up to 100 per ping (MAX_SEGMENTS), and disjoint
  * ones accumulate; past this count the two closest are joined, the gap between them counted as played. Each join

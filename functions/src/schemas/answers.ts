@@ -43,8 +43,10 @@ export const QuestionDoc = z.object({
   points: z.number().positive().max(1_000).default(1),
   /** Attempts allowed per student; absent: unlimited. */
   maxAttempts: z.number().int().positive().max(1_000).optional(),
-  /** Seconds allowed per attempt (`timeSpentMs` beyond it is refused); absent: unlimited. */
+  /** Seconds allowed per attempt, from startAttempt's server time (quizzes/attempts.ts); absent: unlimited. */
   timeLimitSec: z.number().int().positive().max(86_400).optional(),
+  /** For a person's review: the fraction of the points at which the answer counts as correct. @default 0.5 */
+  passingScore: z.number().min(0).max(1).optional(),
   metadata: z.object({ subject: Id, skill: Id, subskill: Id }),
 });
 export type QuestionDoc = z.infer<typeof QuestionDoc>;

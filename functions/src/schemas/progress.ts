@@ -53,6 +53,8 @@ export const ProgressDoc = z.object({
   segments: z.record(z.string(), z.array(z.number())).default({}),
   coverage: z.record(z.string(), z.number()).default({}),
   completedLectures: z.array(z.string()).default([]),
+  /** Quizzes of this course the learner passed (quizzes/record.ts): they count toward completion like lectures. */
+  passedQuizzes: z.array(z.string()).default([]),
   lastWatchedLecture: z.string().nullable().default(null),
   lastWatchedAt: z.number().default(0),
   completionPercentage: z.number().default(0),
@@ -76,6 +78,8 @@ export const GetProgressResponse = z.strictObject({
   lastWatchedLecture: Id.nullable(),
   completionPercentage: z.number().min(0).max(100),
   totalLectures: z.number().int().nonnegative(),
+  passedQuizzes: z.array(z.string()),
+  totalQuizzes: z.number().int().nonnegative(),
 });
 export type GetProgressResponse = z.infer<typeof GetProgressResponse>;
 

@@ -46,7 +46,7 @@ export const SyncStatusResponse = z.strictObject({
 export type SyncStatusResponse = z.infer<typeof SyncStatusResponse>;
 
 /** The collections the change triggers mirror (sync/functions.ts MIRRORED_DOCUMENTS). */
-export const MirroredCollection = z.enum(["users", "progress", "activityDays", "competencies", "activities", "answers"]);
+export const MirroredCollection = z.enum(["users", "progress", "activityDays", "competencies", "activities", "answers", "quizProgress", "reviews"]);
 export type MirroredCollection = z.infer<typeof MirroredCollection>;
 
 export const ReconcileRequest = z.strictObject({

@@ -7,6 +7,14 @@ const Count = z.number().int().nonnegative();
 /** The stored user document. Every field is optional: a user who never did anything has no document yet. */
 export const UserDoc = z.object({
   timezone: z.string().max(64).optional(),
+  /**
+   * The zones in force before the current one, oldest first: each `{timezone, until}` (ms) was in force until
+   * `until`. Kept while an activity may still be dated in them (activity/days.ts zoneAt), so a late activity is
+   * counted in the zone of its time.
+   */
+  timezoneChanges: z.array(z.object({ timezone: z.string().max(64), until: z.number() })).max(32).optional(),
+  displayName: z.string().max(80).optional(),
+  locale: z.string().max(35).optional(),
   currentStreak: Count.optional(),
   longestStreak: Count.optional(),
   lastActiveDate: LocalDate.nullable().optional(),

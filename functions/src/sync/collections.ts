@@ -8,6 +8,8 @@ export const MIRRORED_DOCUMENTS = {
   competencies: "users/{uid}/competencies/{competencyId}",
   activities: "activities/{activityId}",
   answers: "answers/{answerId}",
+  quizProgress: "users/{uid}/quizProgress/{quizId}",
+  reviews: "reviews/{reviewId}",
 } as const;
 
 export type MirroredCollection = keyof typeof MIRRORED_DOCUMENTS;

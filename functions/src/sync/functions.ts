@@ -106,6 +106,8 @@ export const mirrorActivityDays = onDocumentWritten({ ...mirrorTriggerOptions, d
 export const mirrorCompetencies = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.competencies }, handleChange);
 export const mirrorActivities = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.activities }, handleChange);
 export const mirrorAnswers = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.answers }, handleChange);
+export const mirrorQuizProgress = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.quizProgress }, handleChange);
+export const mirrorReviews = onDocumentWritten({ ...mirrorTriggerOptions, document: MIRRORED_DOCUMENTS.reviews }, handleChange);
 
 /**
  * A sink's delivery task. A sink switched off since the change was enqueued fails it, so the queue retries it and its
@@ -153,7 +155,7 @@ export const deliverCosmos = onTaskDispatched({ ...deliveryQueueOptions(COSMOS_D
   runDelivery(COSMOS, request.data, request.retryCount),
 );
 
-export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", schema: ReplayDeadLettersRequest, admin: true }, async (input) => {
+export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", schema: ReplayDeadLettersRequest, role: "admin" }, async (input) => {
   const result = await replayDeadLetters(await firestoreKit(), enabledSinks(), {
     limit: input.limit ?? 100,
     ...(input.sink ? { sink: input.sink } : {}),
@@ -164,7 +166,7 @@ export const handleReplayDeadLetters = callable({ name: "replayDeadLetters", sch
 
 export const replayDeadLettersCallable = onCallable({ ...adminCallableOptions, secrets: SINK_SECRETS, timeoutSeconds: 300 }, handleReplayDeadLetters);
 
-export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: GetSyncStatusRequest, admin: true }, async () =>
+export const handleGetSyncStatus = callable({ name: "getSyncStatus", schema: GetSyncStatusRequest, role: "admin" }, async () =>
   readSyncStatus(await firestoreKit(), allShards().map((shard) => upstash(shard)), {
     phase: migrationPhase(),
     enabled: sinkEnabled,

@@ -82,6 +82,25 @@ describe("recordActivity", () => {
     expect(await userDoc(uid)).toMatchObject({ currentStreak: 5, longestStreak: 5, lastActiveDate: "2026-11-05", totalActiveDays: 5 });
   });
 
+  it("when a late activity reaches the server more than 72 hours after it happened, then its day counts but the streak it would repair does not", async () => {
+    const repaired = await newUser();
+    const kept = await newUser();
+    for (const uid of [repaired, kept]) {
+      await loginAt(uid, "2026-11-01T09:00:00Z");
+      await loginAt(uid, "2026-11-02T09:00:00Z");
+      await loginAt(uid, "2026-11-04T12:00:00Z"); // the 3rd missed
+    }
+    const onThe3rd = (id: string): RecordActivityRequest => ({ type: "login", clientEventId: id, occurredAt: at("2026-11-03T12:00:00Z") });
+    // 72 hours after it happened: still in time to repair the run.
+    await recordActivity(await firestoreKit(), repaired, onThe3rd(uniqueId("late")), device, at("2026-11-06T12:00:00Z"));
+    // A minute later: the day counts, the streak does not move.
+    await recordActivity(await firestoreKit(), kept, onThe3rd(uniqueId("late")), device, at("2026-11-06T12:01:00Z"));
+    expect(await userDoc(repaired)).toMatchObject({ currentStreak: 4, longestStreak: 4, totalActiveDays: 4 });
+    expect(await userDoc(kept)).toMatchObject({ currentStreak: 1, longestStreak: 2, lastActiveDate: "2026-11-04", totalActiveDays: 4 });
+    const days = await readHeatmap(await firestore(), kept, 4, at("2026-11-04T13:00:00Z"));
+    expect(days.days.map((day) => day.count)).toEqual([1, 1, 1, 1]);
+  });
+
   it("when occurredAt is more than 7 days old or 5 minutes ahead, then invalid-argument and nothing is written", async () => {
     const uid = await newUser();
     const now = at("2026-11-10T10:00:00Z");

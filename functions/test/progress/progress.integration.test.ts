@@ -29,6 +29,8 @@ describe("saveProgress and getProgress", () => {
       lastWatchedLecture: l1,
       completionPercentage: 0,
       totalLectures: 4,
+      passedQuizzes: [],
+      totalQuizzes: 0,
     });
   });
 

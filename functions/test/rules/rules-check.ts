@@ -17,8 +17,8 @@ const SIGNED_IN = "request.auth != null";
 function readPolicy(path: readonly string[]): ReadPolicy {
   const [collection, , sub] = path;
   if (collection === "users" && path.length >= 2) return "ownerInPath";
-  if ((collection === "activities" || collection === "answers") && path.length === 2) return "ownerField";
-  if (collection === "questions" && path.length === 2) return "catalogue";
+  if ((collection === "activities" || collection === "answers" || collection === "reviews") && path.length === 2) return "ownerField";
+  if ((collection === "questions" || collection === "quizzes") && path.length === 2) return "catalogue";
   if (collection === "courses" && (path.length === 2 || (path.length === 4 && sub === "lectures"))) return "catalogue";
   return "nobody";
 }

@@ -24,7 +24,7 @@ const secretNames = specs.filter((spec) => spec.type === "secret").map((spec) =>
  * Which functions use each secret's store, as a person reads the handlers: the tests below hold it to the deploy
  * manifests (exactly) and to the import graph (each use must be reachable from the function's registration).
  */
-const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushPartition", "countLectures", "getSyncStatus"];
+const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushPartition", "countLectures", "countQuizzes", "getSyncStatus"];
 const OPERATORS = ["replayDeadLetters", "reconcile", "reconcileDaily"];
 const USES: Record<string, string[]> = {
   UPSTASH_REDIS_REST_TOKEN: REDIS_USERS,

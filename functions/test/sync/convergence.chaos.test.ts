@@ -101,7 +101,7 @@ function fixtures(run: string): { doc: PoolDoc; data: Record<string, unknown>; i
       doc: { path: `users/${uid}/progress/course-1`, params: { uid, courseId: "course-1" }, make: () => ({}), cosmos: { ...at, container: "student_progress", id: `${uid}~course-1` } },
       data: { watchTimes: { l1: 120 }, completedLectures: ["l1"], lastWatchedLecture: "l1", completionPercentage: 50, coverage: { l1: 0.95 }, updatedAt: "2026-11-30T10:00:00.000Z" },
       item: {
-        id: `${uid}~course-1`, student_id: uid, course_id: "course-1", watch_times: { l1: 120 }, completed_lectures: ["l1"], last_watched_lecture: "l1",
+        id: `${uid}~course-1`, student_id: uid, course_id: "course-1", watch_times: { l1: 120 }, completed_lectures: ["l1"], passed_quizzes: [], last_watched_lecture: "l1",
         completion_percentage: 50, coverage: { l1: 0.95 }, updated_at: "2026-11-30T10:00:00.000Z", _deleted: false,
       },
     },

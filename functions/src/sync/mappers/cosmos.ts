@@ -10,6 +10,8 @@
  * | activities | student_activities | activity id |
  * | activityDays | student_activity_days | `{uid}~{date}` |
  * | users | students | uid |
+ * | quizProgress | student_quiz_progress | `{uid}~{quizId}` |
+ * | reviews | student_reviews | review id (the answer id for reviews made in LearnPulse) |
  */
 import type { ChangeEnvelope, JsonObject, JsonValue } from "../envelope.js";
 
@@ -100,6 +102,7 @@ export const COSMOS_MAPPINGS: Record<string, Mapping> = {
       course_id: envelope.documentId,
       watch_times: data["watchTimes"] ?? {},
       completed_lectures: data["completedLectures"] ?? [],
+      passed_quizzes: data["passedQuizzes"] ?? [],
       last_watched_lecture: str(data["lastWatchedLecture"]),
       completion_percentage: num(data["completionPercentage"]),
       coverage: data["coverage"] ?? {},
@@ -125,6 +128,56 @@ export const COSMOS_MAPPINGS: Record<string, Mapping> = {
     container: "student_activity_days",
     key: (envelope) => ({ id: `${param(envelope, "uid")}~${envelope.documentId}`, student: param(envelope, "uid") }),
     shape: (data, envelope) => ({ date: str(data["date"]) ?? envelope.documentId, count: num(data["count"]) ?? 0 }),
+  },
+  reviews: {
+    container: "student_reviews",
+    key: (envelope, data) => ({ id: envelope.documentId, student: str(data["uid"]) ?? "" }),
+    // The legacy shape: `attempt_id` names the reviewed student_attempts item (the answer), `score` is a percentage.
+    shape: (data) => {
+      const percent = Math.round((num(data["score"]) ?? 0) * 1000) / 10;
+      const rubric = Array.isArray(data["rubric"]) ? (data["rubric"] as JsonObject[]) : [];
+      return {
+        attempt_id: str(data["answerId"]),
+        reviewer: str(data["reviewer"]),
+        score: percent,
+        comments: str(data["comments"]),
+        timestamp: str(data["reviewedAt"]),
+        full_review: {
+          observation: rubric.length ? rubric.map((line) => `${str(line["criterion"])}: ${num(line["score"])}/${num(line["maxScore"])}`).join("; ") : null,
+          analysis: null,
+          evaluation: { score: percent },
+          feedback: str(data["comments"]),
+        },
+        revision: num(data["revision"]),
+        source_system: str(data["source_system"]) ?? SOURCE_SYSTEM,
+      };
+    },
+  },
+  quizProgress: {
+    container: "student_quiz_progress",
+    key: (envelope) => ({ id: `${param(envelope, "uid")}~${envelope.documentId}`, student: param(envelope, "uid") }),
+    shape: (data, envelope) => ({
+      quiz_id: envelope.documentId,
+      course_id: str(data["courseId"]),
+      status: str(data["status"]),
+      current_phase: str(data["currentPhase"]),
+      completed_at: str(data["completedAt"]),
+      // One entry per phase and question: the legacy readers' "phase progress tracks score, attempts, time".
+      phases: Object.fromEntries(
+        Object.entries((data["phases"] ?? {}) as Record<string, JsonObject>).map(([phaseId, phase]) => [
+          phaseId,
+          {
+            status: str(phase["status"]),
+            questions: Object.fromEntries(
+              Object.entries((phase["questions"] ?? {}) as Record<string, JsonObject>).map(([questionId, record]) => [
+                questionId,
+                { best_points: num(record["bestPoints"]), max_points: num(record["maxPoints"]), attempts: num(record["attempts"]), time_spent_ms: num(record["timeSpentMs"]), pending_review: record["pendingReview"] === true },
+              ]),
+            ),
+          },
+        ]),
+      ),
+    }),
   },
   users: {
     container: "students",

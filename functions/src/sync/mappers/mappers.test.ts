@@ -93,7 +93,7 @@ describe("Cosmos legacy items", () => {
     ["progress", envelope("progress", "users/u1/progress/c1", { uid: "u1", courseId: "c1" },
       { watchTimes: { l1: 30 }, completedLectures: ["l1"], lastWatchedLecture: "l1", completionPercentage: 50, coverage: { l1: 1 }, updatedAt: "t" }),
       "student_progress", {
-        id: "u1~c1", student_id: "u1", course_id: "c1", watch_times: { l1: 30 }, completed_lectures: ["l1"], last_watched_lecture: "l1",
+        id: "u1~c1", student_id: "u1", course_id: "c1", watch_times: { l1: 30 }, completed_lectures: ["l1"], passed_quizzes: [], last_watched_lecture: "l1",
         completion_percentage: 50, coverage: { l1: 1 }, updated_at: "t",
       }],
     ["activities", envelope("activities", "activities/act1", { activityId: "act1" },

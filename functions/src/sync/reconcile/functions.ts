@@ -33,7 +33,7 @@ export function reconcileTarget(collection: MirroredCollection, sinkName: SinkNa
   return { collection, pattern: MIRRORED_DOCUMENTS[collection], sink, reader: READERS[sinkName] };
 }
 
-export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRequest, admin: true }, async (input): Promise<ReconcileResponse> => {
+export const handleReconcile = callable({ name: "reconcile", schema: ReconcileRequest, role: "admin" }, async (input): Promise<ReconcileResponse> => {
   const report = await reconcile(await firestoreKit(), reconcileTarget(input.collection, input.sink), {
     ...(input.repair !== undefined ? { repair: input.repair } : {}),
     ...(input.limit !== undefined ? { limit: input.limit } : {}),
