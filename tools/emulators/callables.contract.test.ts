@@ -115,8 +115,8 @@ describe("every callable under the official Functions and Auth emulators", () =>
     expect(error.details).toEqual([expect.objectContaining({ path: "notAField" })]);
   });
 
-  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine"] as const)(
-    "when a student calls the admin callable %s, then permission-denied",
+  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine", "listPendingReviews", "reviewAnswer"] as const)(
+    "when a student calls the admin or teacher callable %s, then permission-denied",
     async (name) => {
       const student = await clientFor(id("student"));
       const error = await refusal(call(student, name, VALID_REQUESTS[name]));
