@@ -5,6 +5,7 @@
  * shape). A second review of the same answer replaces the first and moves the competency and the phase by the
  * difference, never counting the attempt twice.
  */
+import type { QueryDocumentSnapshot } from "firebase-admin/firestore";
 import type { FirestoreKit } from "../adapters/firestore.js";
 import { localDate, zoneAt } from "../activity/days.js";
 import { competencyId, weightOf, withAttempt, withRevisedAttempt, type Competency } from "../answers/competency.js";
@@ -12,7 +13,7 @@ import type { Caller } from "../callable.js";
 import { InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors.js";
 import { readQuizCatalogue, readQuizContext } from "../quizzes/attempts.js";
 import { recordQuizAnswer } from "../quizzes/record.js";
-import { MANUAL_TYPES, QuestionDoc, type QuestionType } from "../schemas/answers.js";
+import { MANUAL_TYPES, QuestionDoc, QuestionType } from "../schemas/answers.js";
 import { ID_PATTERN } from "../schemas/common.js";
 import type { ListPendingReviewsRequest, ListPendingReviewsResponse, ReviewAnswerRequest, ReviewAnswerResponse } from "../schemas/reviews.js";
 import { UserDoc } from "../schemas/user.js";
@@ -36,12 +37,12 @@ export async function listPendingReviews(kit: FirestoreKit, input: ListPendingRe
     query = query.startAfter(new sdk.Timestamp(seconds, nanoseconds), answerId);
   }
   const page = await query.get();
+  const types = await questionTypesOf(kit, page.docs);
   const items = page.docs.map((doc) => ({
     answerId: doc.id,
     questionId: String(doc.get("questionId")),
     quizId: (doc.get("quizId") as string | undefined) ?? null,
-    // Answers stored before questionType was kept are essays, speaking or audio all the same: the queue holds no other.
-    type: ((doc.get("questionType") as QuestionType | undefined) ?? "essay") as QuestionType,
+    type: types.get(doc.id) as QuestionType,
     uid: String(doc.get("uid")),
     answer: (doc.get("answer") ?? {}) as Record<string, unknown>,
     attemptNumber: Number(doc.get("attemptNumber") ?? 1),
@@ -50,6 +51,19 @@ export async function listPendingReviews(kit: FirestoreKit, input: ListPendingRe
   const last = page.docs.at(-1);
   const nextCursor = last && page.size === limit ? encodeCursor(last.get("submittedAt") as TimestampLike, last.id) : null;
   return { items, nextCursor };
+}
+
+/**
+ * Each answer's question type: kept on the answer since reviews exist; for an answer stored before, read from its
+ * question (one read per distinct question of the page).
+ */
+async function questionTypesOf(kit: FirestoreKit, answers: readonly QueryDocumentSnapshot[]): Promise<Map<string, QuestionType>> {
+  const types = new Map<string, QuestionType>();
+  const missing = [...new Set(answers.filter((doc) => !doc.get("questionType")).map((doc) => String(doc.get("questionId"))))];
+  const questions = missing.length ? await kit.db.getAll(...missing.map((id) => kit.db.doc(`questions/${id}`))) : [];
+  const byQuestion = new Map(questions.map((snap) => [snap.id, QuestionType.safeParse(snap.get("type")).data ?? "essay"] as const));
+  for (const doc of answers) types.set(doc.id, (doc.get("questionType") as QuestionType | undefined) ?? byQuestion.get(String(doc.get("questionId"))) ?? "essay");
+  return types;
 }
 
 /** An opaque cursor: the last item's submission time (to the nanosecond Firestore keeps) and id, base64url. */

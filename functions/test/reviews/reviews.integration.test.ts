@@ -112,6 +112,18 @@ describe("reviews", () => {
     expect(second).toEqual({ items: [expect.objectContaining({ answerId: ids[2] })], nextCursor: null });
   });
 
+  it("when an answer stored before questionType was kept waits, then the queue names its type from its question", async () => {
+    const db = await firestore();
+    const questionId = uniqueId("speak");
+    await db.doc(`questions/${questionId}`).set({ type: "speaking", prompt: "Say it.", points: 5, metadata: METADATA });
+    const quizId = uniqueId("quiz");
+    const answerId = uniqueId("older");
+    // As submitAnswer stored a pending answer before reviews existed: no questionType.
+    await db.doc(`answers/${answerId}`).set({ uid: "u-older", questionId, quizId, answer: { mediaRef: "gs://bucket/a.m4a" }, status: "pending_review", attemptNumber: 1, submittedAt: new Date() });
+    const queue = (await callFunction("listPendingReviews", { quizId }, TEACHER)).body.result as Pending;
+    expect(queue.items).toEqual([expect.objectContaining({ answerId, type: "speaking" })]);
+  });
+
   it.each([
     ["a score above the question's points", (answerId: string) => ({ answerId, score: 6, feedback: "x" }), "INVALID_ARGUMENT"],
     ["an empty feedback", (answerId: string) => ({ answerId, score: 1, feedback: "" }), "INVALID_ARGUMENT"],
