@@ -56,7 +56,6 @@ export function chargeOf(kind: Kind, method: string | undefined, status: number,
   if (status === 429) return 0;
   switch (kind) {
     case "read":
-      return kb(responseBytes);
     case "query":
     case "feed":
       return kb(responseBytes);

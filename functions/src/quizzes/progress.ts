@@ -55,13 +55,14 @@ export function withAnswer(doc: QuizProgressDoc, quiz: QuizDoc, questionId: stri
   const stored = doc.phases[phase.phaseId];
   const fact = facts.get(questionId) ?? { points: outcome.points, maxAttempts: null };
   const previous = stored?.questions[questionId];
+  const pendingAnswers = (previous?.pendingAnswers ?? 0) + (outcome.pending ? 1 : 0);
   const record: QuestionRecord = {
     bestPoints: Math.max(previous?.bestPoints ?? 0, outcome.pending ? 0 : outcome.points),
     maxPoints: fact.points,
     attempts: (previous?.attempts ?? 0) + 1,
     timeSpentMs: (previous?.timeSpentMs ?? 0) + outcome.timeSpentMs,
-    pendingReview: (previous?.pendingReview ?? false) || outcome.pending,
-    pendingAnswers: (previous?.pendingAnswers ?? 0) + (outcome.pending ? 1 : 0),
+    pendingReview: pendingAnswers > 0,
+    pendingAnswers,
     graded: (previous?.graded ?? false) || !outcome.pending,
     maxAttempts: fact.maxAttempts,
   };

@@ -60,8 +60,8 @@ export interface DeliveryQueues {
   enqueue(sink: SinkName, task: DeliveryTask, id: string): Promise<boolean>;
 }
 
-/** Task ids allow letters, digits, hyphens and underscores (Cloud Tasks): an event id is encoded into that. */
-export const deliveryTaskId = (sink: SinkName, eventId: string) => `${sink}-${Buffer.from(eventId).toString("base64url").replace(/=/g, "")}`;
+/** Task ids allow letters, digits, hyphens and underscores (Cloud Tasks): the event id is encoded into that. */
+export const deliveryTaskId = (sink: SinkName, eventId: string) => `${sink}-${encodedEventId(eventId)}`;
 
 /**
  * The trigger's part: one task per enabled sink, the envelope inline or stored. Any failure throws, so that the
@@ -93,13 +93,13 @@ export async function enqueueDeliveries(
 
 async function taskOf(kit: FirestoreKit, envelope: ChangeEnvelope, nowMs: number): Promise<DeliveryTask> {
   if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_INLINE_ENVELOPE_BYTES) return { envelope };
-  const id = storedId(envelope.eventId);
+  const id = encodedEventId(envelope.eventId);
   await kit.db.doc(`${ENVELOPES}/${id}`).set({ envelope, expireAt: kit.sdk.Timestamp.fromMillis(nowMs + ENVELOPE_TTL_MS) });
   return { stored: id };
 }
 
-/** A document id from an event id (which may hold characters a path cannot). */
-const storedId = (eventId: string) => Buffer.from(eventId).toString("base64url");
+/** An event id as a task id or document id allow it (it may hold characters neither can): base64url, unpadded. */
+const encodedEventId = (eventId: string) => Buffer.from(eventId).toString("base64url");
 
 /**
  * The task's part: delivers the envelope with the sink's version guard (so order and duplicates stay harmless). A

@@ -133,7 +133,7 @@ export async function runDelivery(sink: Sink, data: unknown, retryCount: number)
   }
 }
 
-/** A switched-off sink as a delivery sees it: every change waits as a dead letter, on every attempt. */
+/** A switched-off sink as a delivery sees it: every attempt fails, so the change ends as a dead letter to replay. */
 function switchedOff(name: SinkName): Sink {
   return { name, deliver: async () => ({ failed: new Error(`sink ${name} is switched off`) }) };
 }
