@@ -62,6 +62,8 @@ export interface StackOptions {
    * document's index entries. @default the file beside the functions codebase, when there is one
    */
   firestoreIndexes?: string;
+  /** The rules client SDK requests are checked against. @default the firestore.rules beside the functions codebase */
+  firestoreRules?: string;
   /** Run schedules on timers (npm start) or only on demand (tests). */
   scheduleTimers?: boolean;
   scheduleIntervalMs?: number;
@@ -134,9 +136,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.error(line));
   const externalFirestore = process.env["FIRESTORE_EMULATOR_HOST"];
   const indexes = options.firestoreIndexes ?? resolve(FUNCTIONS_DIR, "..", "firestore.indexes.json");
+  const rules = options.firestoreRules ?? resolve(FUNCTIONS_DIR, "..", "firestore.rules");
   const firestore = externalFirestore
     ? undefined
-    : await startFirestore({ port: options.firestorePort ?? 0, projectId, ...(existsSync(indexes) ? { indexes } : {}) });
+    : await startFirestore({
+        port: options.firestorePort ?? 0,
+        projectId,
+        ...(existsSync(indexes) ? { indexes } : {}),
+        ...(existsSync(rules) ? { rules } : {}),
+      });
   const shardCount = Math.max(1, options.shards ?? (Number(process.env["UPSTASH_SHARDS"]) || 1));
   const redisShards = await Promise.all(
     Array.from({ length: shardCount }, (_, shard) =>
@@ -260,7 +268,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 export interface StackStats {
-  firestore: { writes: number; commits: number; reads: number } | null;
+  /** Store counters, Listen streams and events (onSnapshot, both transports), and client requests the rules refused. */
+  firestore: (ReturnType<LocalFirestore["stats"]> & { listen: ReturnType<LocalFirestore["watchStats"]>; refused: number }) | null;
   /** Billed commands of every shard together, and of each shard. */
   redis: {
     commands: number;
@@ -278,7 +287,7 @@ export interface StackStats {
 
 export function stackStats(stack: Stack): StackStats {
   return {
-    firestore: stack.firestore?.stats() ?? null,
+    firestore: stack.firestore ? { ...stack.firestore.stats(), listen: stack.firestore.watchStats(), refused: stack.firestore.refused() } : null,
     redis: redisStats(stack.redisShards),
     bigquery: stack.bigquery.stats(),
     mongo: stack.mongo?.stats() ?? null,
@@ -325,7 +334,8 @@ type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unkno
  * (waits until every task queue is empty), `POST /__stack/schedules/{name}` (runs a schedule now), `POST
  * /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}` (mode: off, refuse, timeout,
  * error; cosmos also throttle; redis: every shard), `POST /__stack/faults/firestore-writes/{prefix|off}` (commits
- * writing under the path prefix fail with DEADLINE_EXCEEDED), `POST /__stack/params/{NAME}/{value}` (sets a declared
+ * writing under the path prefix fail with DEADLINE_EXCEEDED), `POST /__stack/faults/firestore-listen/drop` (cuts every
+ * open Listen stream), `POST /__stack/params/{NAME}/{value}` (sets a declared
  * param, as redeploying with a new value would): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
@@ -339,6 +349,7 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
       const prefix = decodeURIComponent(failing);
       return async () => (stack.firestore?.failWrites(prefix === "off" ? null : prefix), { failing: prefix });
     }
+    if (path === "faults/firestore-listen/drop") return async () => (stack.firestore?.dropListenStreams(), { dropped: true });
     if (path === "reset-stats")
       return async () => {
         stack.firestore?.resetStats();

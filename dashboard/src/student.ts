@@ -1,16 +1,15 @@
-/** The student view: the demo player, live per-lecture progress, course completion, streak, stats and the heat map. */
-import { ownValue } from "../../functions/src/records.ts";
-import type { GetProgressResponse } from "../../functions/src/schemas/progress.ts";
+/**
+ * The student view: the demo player, per-lecture progress, course completion, streak, stats and the heat map, all
+ * live: Firestore subscriptions (client/src/live.ts) rather than polled callables, so a change made on another device
+ * shows here as soon as it is stored, and an idle page costs nothing.
+ */
+import { watchCourseProgress, watchHeatmap, watchStudentStats, type LiveProgress, type ProgressSubscription } from "../../client/src/live.ts";
 import { DEMO_COURSE_ID, DEMO_LECTURES } from "@learnpulse/local-stack/seed.ts";
 import { renderHeatmap } from "./heatmap.ts";
 import { SimulatedPlayer, SPEEDS, type Lecture } from "./player.ts";
 import type { Session } from "./session.ts";
-import { clock, el, errorText, every } from "./ui.ts";
+import { clock, el, errorText } from "./ui.ts";
 
-/** getProgress is cheap (one read and one Redis pipeline), so the bars follow the pings closely. */
-const PROGRESS_REFRESH_MS = 3_000;
-/** Stats and the heat map change at most with each activity. */
-const STATS_REFRESH_MS = 15_000;
 const HEATMAP_DAYS = 365;
 
 const LECTURES: Lecture[] = DEMO_LECTURES.map(({ id, title, durationSec }) => ({ id, title, durationSec }));
@@ -36,11 +35,12 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
     {
       courseId: DEMO_COURSE_ID,
       save: async (ping) => (await session.client()).saveProgress(ping),
-      onSaved: () => {
+      onSaved: (ping) => {
         pings.sent++;
         pings.lastError = "";
         renderPings();
-        void refreshProgress();
+        // Shown at once; the stored document catches up at the next flush (liveProgress).
+        progress?.acknowledged(ping);
       },
       onError: (error, { retryInMs }) => {
         pings.failed++;
@@ -68,7 +68,7 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
       session
         .client()
         .then((lp) => lp.recordActivity(activity))
-        .then(() => refreshStats(), showError);
+        .catch(showError);
     }
   });
   lectureSelect.addEventListener("change", () => player.load(LECTURES.find((l) => l.id === lectureSelect.value) as Lecture));
@@ -117,7 +117,7 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
         el("div", { class: "completion" }, completion, el("span", { class: "muted" }, " of the demo course complete")),
         el("div", { class: "bar" }, completionFill),
         el("ul", { class: "lectures" }, ...[...lectureRows.values()].map((r) => r.row)),
-        el("p", { class: "muted legend" }, el("i", { class: "swatch position" }), " watched up to (live, from the pings) ", el("i", { class: "swatch coverage" }), " covered (after a flush)"),
+        el("p", { class: "muted legend" }, el("i", { class: "swatch position" }), " watched up to ", el("i", { class: "swatch coverage" }), " covered (stored, with the pings the flush has yet to store)"),
       ),
       el("article", { class: "card" }, el("h2", {}, "Streak and stats"), stats),
       el(
@@ -135,14 +135,15 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
     status.textContent = errorText(error);
   }
 
-  function renderProgress(progress: GetProgressResponse) {
-    completion.textContent = `${Math.round(progress.completionPercentage)}%`;
-    completion.dataset["value"] = String(progress.completionPercentage);
-    completionFill.style.width = `${progress.completionPercentage}%`;
+  function renderProgress(live: LiveProgress) {
+    completion.textContent = `${Math.round(live.completionPercentage)}%`;
+    completion.dataset["value"] = String(live.completionPercentage);
+    completionFill.style.width = `${live.completionPercentage}%`;
     for (const { lecture, row, coverage, position, caption } of lectureRows.values()) {
-      const watched = ownValue(progress.watchTimes, lecture.id) ?? 0;
-      const covered = ownValue(progress.coverage, lecture.id) ?? 0;
-      const done = progress.completedLectures.includes(lecture.id);
+      const view = live.lectures[lecture.id];
+      const watched = view?.position ?? 0;
+      const covered = view?.coverage ?? 0;
+      const done = view?.completed ?? false;
       position.style.width = `${Math.min(100, (100 * watched) / lecture.durationSec)}%`;
       coverage.style.width = `${100 * (done ? Math.max(covered, 1) : covered)}%`;
       row.dataset["position"] = String(watched);
@@ -150,46 +151,53 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
       row.classList.toggle("done", done);
       caption.textContent = `${clock(watched)} / ${clock(lecture.durationSec)} · ${Math.round(covered * 100)}% covered${done ? " · ✓ completed" : ""}`;
     }
+    status.textContent = "";
   }
 
-  async function refreshProgress() {
-    try {
-      const lp = await session.client();
-      renderProgress(await lp.getProgress({ courseId: DEMO_COURSE_ID }));
-      status.textContent = "";
-    } catch (error) {
-      showError(error);
-    }
-  }
+  let progress: ProgressSubscription | undefined;
+  let stopOthers: Array<() => void> = [];
+  let watching: string | undefined;
 
-  async function refreshStats() {
+  /** (Re)subscribes for the signed-in learner; a no-op while it is the same one. */
+  async function subscribe() {
     try {
-      const lp = await session.client();
-      const [s, map] = await Promise.all([lp.getStudentStats(), lp.getHeatmap({ days: HEATMAP_DAYS })]);
-      const item = (label: string, value: string | number, id: string) => [el("dt", {}, label), el("dd", { id }, String(value))];
-      stats.replaceChildren(
-        ...item("Current streak", `${s.currentStreak} ${s.currentStreak === 1 ? "day" : "days"}`, "current-streak"),
-        ...item("Longest streak", `${s.longestStreak} days`, "longest-streak"),
-        ...item("Active days", s.totalActiveDays, "active-days"),
-        ...item("Completed lectures", s.totalCompletedLectures, "completed-lectures"),
-        ...item("Last active", s.lastActiveDate ?? "never", "last-active"),
-      );
-      heatmap.replaceChildren(renderHeatmap(map.days));
-      const active = map.days.filter((d) => d.count > 0);
-      heatmapCaption.textContent = `${active.length} active days, ${active.reduce((sum, d) => sum + d.count, 0)} activities`;
-      heatmap.dataset["activeDays"] = String(active.length);
+      const { db, uid } = await session.reader();
+      if (uid === watching) return;
+      watching = uid;
+      progress?.();
+      for (const stop of stopOthers) stop();
+      progress = watchCourseProgress(db, uid, DEMO_COURSE_ID, { next: renderProgress, error: showError });
+      stopOthers = [
+        watchStudentStats(db, uid, {
+          next: (s) => {
+            const item = (label: string, value: string | number, id: string) => [el("dt", {}, label), el("dd", { id }, String(value))];
+            stats.replaceChildren(
+              ...item("Current streak", `${s.currentStreak} ${s.currentStreak === 1 ? "day" : "days"}`, "current-streak"),
+              ...item("Longest streak", `${s.longestStreak} days`, "longest-streak"),
+              ...item("Active days", s.totalActiveDays, "active-days"),
+              ...item("Completed lectures", s.totalCompletedLectures, "completed-lectures"),
+              ...item("Last active", s.lastActiveDate ?? "never", "last-active"),
+            );
+          },
+          error: showError,
+        }),
+        watchHeatmap(db, uid, HEATMAP_DAYS, {
+          next: (map) => {
+            heatmap.replaceChildren(renderHeatmap(map.days));
+            const active = map.days.filter((d) => d.count > 0);
+            heatmapCaption.textContent = `${active.length} active days, ${active.reduce((sum, d) => sum + d.count, 0)} activities`;
+            heatmap.dataset["activeDays"] = String(active.length);
+          },
+          error: showError,
+        }),
+      ];
     } catch (error) {
       showError(error);
     }
   }
 
   renderPlayer();
-  const refresh = () => {
-    void refreshProgress();
-    void refreshStats();
-  };
-  every(PROGRESS_REFRESH_MS, () => refreshProgress());
-  every(STATS_REFRESH_MS, () => refreshStats());
+  const refresh = () => void subscribe();
   refresh();
   return { refresh };
 }

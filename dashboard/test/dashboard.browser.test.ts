@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser: headless Debian Chromium driven by playwright-core, against the stack that
  * global-setup started and a Vite server of its own. The page signs in through the stack's Auth emulator and calls the
- * callables with the Firebase JS SDK, cross-origin. Plays the demo player, checks that the pings show as progress,
- * flushes from the admin view, and saves screenshots to test-artifacts/ (gitignored).
+ * callables with the Firebase JS SDK, cross-origin, and listens to Firestore over WebChannel. Plays the demo player,
+ * checks that the pings show as progress, flushes from the admin view, sees another client's change arrive without a
+ * poll, and saves screenshots to test-artifacts/ (gitignored).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,13 +13,15 @@ import { startDashboard, type Dashboard } from "../server.ts";
 import { DEMO_QUESTIONS, DEMO_QUIZ, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
 import { firestore } from "../../functions/src/adapters/firestore.js";
 import { readCosmos, testEnvelope } from "../../functions/test/helpers/sinks.ts";
-import { callFunction, triggersIdle, uniqueId } from "../../functions/test/helpers/stack.ts";
+import { callFunction, stackStats, triggersIdle, uniqueId } from "../../functions/test/helpers/stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** The machine notes' flags: without the background-networking ones Chromium keeps dialling Google's hosts. */
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 const DAY_MS = 86_400_000;
+/** Callables that read what Firestore holds: the student view must not call them (it listens instead). */
+const READ_CALLABLES = ["getProgress", "getCourseProgress", "getStudentStats", "getHeatmap", "getQuizProgress"];
 
 // CI installs chromium (.ci/run), so there a missing browser fails the test; elsewhere it is skipped, and says why.
 const skip = !existsSync(CHROMIUM) && !process.env["CI"];
@@ -41,6 +44,7 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     dashboard = await startDashboard({
       functionsUrl: process.env["LEARNPULSE_FUNCTIONS_URL"] as string,
       authEmulatorHost: process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string,
+      firestoreHost: process.env["FIRESTORE_EMULATOR_HOST"] as string,
       port: 0,
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -119,10 +123,38 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     const authHost = process.env["FIREBASE_AUTH_EMULATOR_HOST"] as string;
     expect(crossOrigin).toContainEqual(expect.stringMatching(new RegExp(`^POST http://${authHost}/identitytoolkit\\.googleapis\\.com/v1/accounts:signInWithCustomToken`)));
     const functionsUrl = process.env["LEARNPULSE_FUNCTIONS_URL"] as string;
-    for (const name of ["saveProgress", "getProgress", "recordActivity", "getHeatmap", "getStudentStats", "getSyncStatus", "flushNow"]) {
+    for (const name of ["saveProgress", "recordActivity", "getSyncStatus", "flushNow"]) {
       expect(crossOrigin).toContain(`POST ${functionsUrl}/${name}`);
     }
+    // What Firestore holds the student view reads by listening (WebChannel), never through a callable.
+    for (const name of READ_CALLABLES) expect(crossOrigin).not.toContain(`POST ${functionsUrl}/${name}`);
+    const firestoreHost = process.env["FIRESTORE_EMULATOR_HOST"] as string;
+    expect(crossOrigin).toContainEqual(expect.stringMatching(new RegExp(`^GET http://${firestoreHost}/google\\.firestore\\.v1\\.Firestore/Listen/channel\\?`)));
   }, 90_000);
+
+  it("when another client of the learner completes a lecture, then the page shows it through its subscription within a second, with no callable polled", async () => {
+    const learner = uniqueId("dash-live");
+    const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await other.goto(`${dashboard.url}?uid=${learner}`);
+      const row = other.locator('[data-lecture="demo-lecture-2"]');
+      // Subscribed: the first snapshot (no progress yet) has rendered.
+      await expect.poll(() => other.getAttribute("#completion", "data-value"), { timeout: 15_000 }).toBe("0");
+      const before = await stackStats();
+
+      // The learner's other device: the callable, signed in as the same learner.
+      expect((await callFunction("completeLecture", { courseId: "demo-course", lectureId: "demo-lecture-2" }, { uid: learner })).status).toBe(200);
+      // Within a second of being stored (the issue's bar), or the poll fails.
+      await expect.poll(async () => (await row.getAttribute("class")) ?? "", { timeout: 1_000, interval: 25 }).toContain("done");
+
+      const after = await stackStats();
+      for (const name of READ_CALLABLES) expect(after.callables[name] ?? 0, name).toBe(before.callables[name] ?? 0);
+      expect(after.firestore?.listen.events ?? 0).toBeGreaterThan(before.firestore?.listen.events ?? 0);
+      expect(Number(await other.getAttribute("#completion", "data-value"))).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 
   it("when a teacher grades the demo quiz's essay in the Reviews view, then the answer, the competency, the quiz phase and the Cosmos student_reviews item show it", async () => {
     const learner = uniqueId("dash-learner");

@@ -1,6 +1,7 @@
 /**
- * The gRPC Firestore service: the package's implementation, with every read and write RPC replaced by ours over
- * DocumentStore. Listen stays the package's (it reads through ListenState, see listen.ts).
+ * The gRPC Firestore service: the package's implementation, with every read and write RPC and Listen replaced by
+ * ours over DocumentStore. Requests from client SDKs are checked against the rules (access.ts); the Admin SDK's are
+ * not, as in production.
  */
 import {
   BatchGetDocumentsResponse,
@@ -8,6 +9,9 @@ import {
   BeginTransactionResponse,
   CommitResponse,
   ListCollectionIdsResponse,
+  ListenResponse,
+  TargetChangeTargetChangeType,
+  WriteResponse,
   ListDocumentsResponse,
   RunAggregationQueryResponse,
   RunQueryResponse,
@@ -17,17 +21,22 @@ import {
   type CommitRequest,
   type ListCollectionIdsRequest,
   type ListDocumentsRequest,
+  type ListenRequest,
+  type WriteRequest,
   type RollbackRequest,
   type RunAggregationQueryRequest,
   type RunQueryRequest,
 } from "@firestore-emulator/proto/dist/google/firestore/v1/firestore.js";
 import type { TransactionOptions } from "@firestore-emulator/proto/dist/google/firestore/v1/common.js";
 import { Empty } from "@firestore-emulator/proto/dist/google/protobuf/empty.js";
-import type { FirestoreState } from "@firestore-emulator/server";
+import { FirestoreState } from "@firestore-emulator/server";
 import { FirestoreServiceV1Impl } from "@firestore-emulator/server/dist/server/FirestoreServiceV1Impl/index.js";
-import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { status, type Metadata, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { callerOf, type Access, type Caller } from "./access.ts";
 import { aggregate } from "./aggregate.ts";
-import { FirestoreError } from "./apply-write.ts";
+import type { Write } from "@firestore-emulator/proto/dist/google/firestore/v1/write.js";
+import { applyWrite, FirestoreError, writeTarget } from "./apply-write.ts";
+import { restFieldsToRules } from "./rules.ts";
 import { checkRequestSize } from "./limits.ts";
 import { projectFields } from "./field-paths.ts";
 import { runQuery } from "./query.ts";
@@ -35,6 +44,7 @@ import { checkCollectionId, checkResourcePath } from "./reserved.ts";
 import type { DocumentStore } from "./store.ts";
 import type { Transaction, Transactions } from "./transactions.ts";
 import { compareResourcePaths, isoToTimestamp, toProtoDocument } from "./values.ts";
+import { WatchStream, type WatchEvent, type WatchHub, type WatchTarget } from "./watch.ts";
 
 interface TransactionalRead {
   has_transaction: boolean;
@@ -46,17 +56,81 @@ interface TransactionalRead {
 export class LocalFirestoreService extends FirestoreServiceV1Impl {
   #store: DocumentStore;
   #txs: Transactions;
+  #hub: WatchHub;
+  #access: Access;
 
-  constructor(listenState: FirestoreState, store: DocumentStore, txs: Transactions) {
-    super(listenState);
+  constructor(store: DocumentStore, txs: Transactions, hub: WatchHub, access: Access) {
+    // The package's state backs only the RPCs nobody calls now; ours all read DocumentStore.
+    super(new FirestoreState());
     this.#store = store;
     this.#txs = txs;
+    this.#hub = hub;
+    this.#access = access;
+  }
+
+  override Listen(call: ServerDuplexStream<ListenRequest, ListenResponse>): void {
+    const caller = callerFrom(call.metadata);
+    const stream = new WatchStream(
+      this.#hub,
+      (event) => call.write(ListenResponse.fromObject(protoEvent(event))),
+      (target) => this.#access.watch(caller, target),
+      () => call.emit("error", { code: status.UNAVAILABLE, details: "The stand-in dropped this Listen stream (fault injection)." }),
+    );
+    call.on("data", (request: ListenRequest) => {
+      if (request.has_add_target) stream.add(targetFromProto(request.add_target));
+      else if (request.has_remove_target) stream.remove(request.remove_target);
+    });
+    call.on("end", () => {
+      stream.close();
+      call.end();
+    });
+    call.on("cancelled", () => stream.close());
+    call.on("error", () => stream.close());
+  }
+
+  /** The client SDK's write stream (setDoc, updateDoc, deleteDoc): a handshake, then one commit per request. */
+  override Write(call: ServerDuplexStream<WriteRequest, WriteResponse>): void {
+    const caller = callerFrom(call.metadata);
+    const streamId = `stream-${++this.#writeStreams}`;
+    let sequence = 0;
+    const token = () => Buffer.from(String(++sequence));
+    call.on("data", (request: WriteRequest) => {
+      try {
+        if (!request.stream_token.length && !request.writes.length) {
+          call.write(WriteResponse.fromObject({ stream_id: streamId, stream_token: token() }));
+          return;
+        }
+        this.#checkWrites(caller, request.writes);
+        const outcome = this.#store.commit(request.writes);
+        call.write(WriteResponse.fromObject({ stream_id: streamId, stream_token: token(), write_results: outcome.writeResults, commit_time: isoToTimestamp(outcome.commitTime) }));
+      } catch (error) {
+        // A refused write ends the stream with its status, which is how the SDK learns that write failed.
+        call.emit("error", toStatus(error));
+      }
+    });
+    call.on("end", () => call.end());
+  }
+
+  #writeStreams = 0;
+
+  /** A client's writes, each against the rules with the document before and after it (the Admin SDK's pass). */
+  #checkWrites(caller: Caller, writes: Write[]): void {
+    if (caller.admin) return;
+    const commitTime = this.#store.nextCommitTime();
+    for (const write of writes) {
+      const name = writeTarget(write);
+      const before = this.#store.get(name);
+      const after = applyWrite(before, write, commitTime).doc;
+      refuseUnless(this.#access.write(caller, name, before && restFieldsToRules(before.fields), after && restFieldsToRules(after.fields)));
+    }
   }
 
   override BatchGetDocuments(call: ServerWritableStream<BatchGetDocumentsRequest, BatchGetDocumentsResponse>): void {
     void streamed(call, async () => {
       const names = call.request.documents;
       names.forEach(checkResourcePath);
+      const caller = callerFrom(call.metadata);
+      for (const name of names) refuseUnless(this.#access.get(caller, name));
       const { tx, newId } = this.#transactionFor(call.request);
       if (newId) call.write(BatchGetDocumentsResponse.fromObject({ transaction: newId }));
       if (tx) await this.#txs.lock(tx, names);
@@ -79,6 +153,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     void streamed(call, async () => {
       const { parent, structured_query: query } = call.request;
       checkQueryNames(parent, query);
+      refuseUnless(this.#access.query(callerFrom(call.metadata), parent, query));
       const { tx, newId } = this.#transactionFor(call.request);
       const docs = tx ? await this.#lockedQuery(tx, () => runQuery(this.#store, parent, query)) : runQuery(this.#store, parent, query);
       const readTime = isoToTimestamp(this.#store.nextCommitTime());
@@ -96,6 +171,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     void streamed(call, async () => {
       const { parent, structured_aggregation_query: aggregation } = call.request;
       checkQueryNames(parent, aggregation.structured_query);
+      refuseUnless(this.#access.query(callerFrom(call.metadata), parent, aggregation.structured_query));
       const { tx, newId } = this.#transactionFor(call.request);
       const run = () => runQuery(this.#store, parent, aggregation.structured_query);
       const docs = tx ? await this.#lockedQuery(tx, run) : run();
@@ -124,6 +200,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     const { transaction, writes } = call.request;
     unary(callback, () => {
       checkRequestSize(call.request.serialize().length);
+      this.#checkWrites(callerFrom(call.metadata), writes);
       const tx = transaction.length ? this.#txs.get(transaction) : undefined;
       try {
         if (tx) this.#txs.validate(tx, (name) => this.#store.get(name));
@@ -224,6 +301,43 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     for (const doc of docs) this.#txs.recordRead(tx, doc.name, this.#store.get(doc.name));
     this.#txs.recordQuery(tx, () => signature(run()));
     return docs;
+  }
+}
+
+function callerFrom(metadata: Metadata): Caller {
+  const value = metadata.get("authorization")[0];
+  return callerOf(typeof value === "string" ? value : value?.toString("utf8"));
+}
+
+function refuseUnless(refusal: string | null): void {
+  if (refusal !== null) throw new FirestoreError(status.PERMISSION_DENIED, refusal);
+}
+
+function targetFromProto(target: ListenRequest["add_target"]): WatchTarget {
+  const resumed = target.has_resume_token && target.resume_token.length > 0;
+  if (target.has_documents) return { targetId: target.target_id, documents: target.documents.documents, resumed };
+  return { targetId: target.target_id, query: { parent: target.query.parent, structuredQuery: target.query.structured_query }, resumed };
+}
+
+/** A WatchEvent as ListenResponse.fromObject() takes it. */
+function protoEvent(event: WatchEvent): Parameters<typeof ListenResponse.fromObject>[0] {
+  switch (event.kind) {
+    case "target":
+      return {
+        target_change: {
+          target_change_type: TargetChangeTargetChangeType[event.type],
+          target_ids: event.targetIds,
+          ...(event.cause ? { cause: { code: event.cause.code, message: event.cause.message } } : {}),
+          ...(event.resumeToken ? { resume_token: Buffer.from(event.resumeToken, "base64") } : {}),
+          ...(event.readTime ? { read_time: isoToTimestamp(event.readTime) } : {}),
+        },
+      };
+    case "change":
+      return { document_change: { document: toProtoDocument(event.document), target_ids: event.targetIds } };
+    case "delete":
+      return { document_delete: { document: event.name, removed_target_ids: event.removedTargetIds, read_time: isoToTimestamp(event.readTime) } };
+    case "remove":
+      return { document_remove: { document: event.name, removed_target_ids: event.removedTargetIds, read_time: isoToTimestamp(event.readTime) } };
   }
 }
 

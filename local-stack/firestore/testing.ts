@@ -10,7 +10,7 @@ export interface TestFirestore {
   stop(): Promise<void>;
 }
 
-export async function startTestFirestore(options: Pick<StartFirestoreOptions, "indexes"> = {}): Promise<TestFirestore> {
+export async function startTestFirestore(options: Pick<StartFirestoreOptions, "indexes" | "rules"> = {}): Promise<TestFirestore> {
   const projectId = `demo-${randomUUID().slice(0, 8)}`;
   const local = await startFirestore({ projectId, ...options });
   // firebase-admin reads the emulator address when the Firestore client is created; each test file is its own process.

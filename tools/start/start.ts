@@ -28,6 +28,7 @@ await seedDemoCatalogue(getFirestore(admin));
 const dashboard = await startDashboard({
   functionsUrl: stack.env.LEARNPULSE_FUNCTIONS_URL,
   authEmulatorHost: stack.env.FIREBASE_AUTH_EMULATOR_HOST,
+  firestoreHost: stack.env.FIRESTORE_EMULATOR_HOST,
   port: port("DASHBOARD_PORT", 5173),
 });
 

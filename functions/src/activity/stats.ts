@@ -1,26 +1,11 @@
 /** The student's denormalised stats: one document read, whatever the history (API.md getStudentStats). */
 import type { Firestore } from "firebase-admin/firestore";
 import { UserDoc, type StudentStats } from "../schemas/user.js";
-import { DEFAULT_TIMEZONE, liveStreak, localDate } from "./days.js";
+import { toStudentStats } from "./student-stats.js";
 
 export type UserReader = Pick<Firestore, "doc">;
 
 export async function readStudentStats(db: UserReader, uid: string, nowMs = Date.now()): Promise<StudentStats> {
   const snapshot = await db.doc(`users/${uid}`).get();
   return toStudentStats(UserDoc.parse(snapshot.data() ?? {}), nowMs);
-}
-
-/**
- * A user without a document, or without some counters yet, has zeros and no active date. The stored streak is the
- * run that ended on lastActiveDate; a reader sees 0 once that day is before yesterday in the user's time zone.
- */
-export function toStudentStats(user: UserDoc, nowMs = Date.now()): StudentStats {
-  const today = localDate(nowMs, user.timezone ?? DEFAULT_TIMEZONE);
-  return {
-    currentStreak: liveStreak(user.currentStreak ?? 0, user.lastActiveDate ?? null, today),
-    longestStreak: user.longestStreak ?? 0,
-    lastActiveDate: user.lastActiveDate ?? null,
-    totalCompletedLectures: user.totalCompletedLectures ?? 0,
-    totalActiveDays: user.totalActiveDays ?? 0,
-  };
 }

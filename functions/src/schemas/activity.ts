@@ -64,3 +64,4 @@ export type HeatmapResponse = z.infer<typeof HeatmapResponse>;
 
 /** `users/{uid}/activityDays/{YYYY-MM-DD}`. */
 export const ActivityDayDoc = z.object({ date: LocalDate, count: z.number().int().nonnegative() });
+export type ActivityDayDoc = z.infer<typeof ActivityDayDoc>;

@@ -140,3 +140,24 @@ export const SubmitAnswerResponse = z.strictObject({
   duplicate: z.boolean(),
 });
 export type SubmitAnswerResponse = z.infer<typeof SubmitAnswerResponse>;
+
+/**
+ * `answers/{answerId}` as a learner reads it (firestore.rules: their own, by `uid`): the submission's response, and
+ * the grade a teacher's review replaces (reviews/reviews.ts). Timestamps (`submittedAt`, `reviewedAt`) are left out:
+ * the Admin and client SDKs type them differently.
+ */
+export const AnswerDoc = z.object({
+  ...SubmitAnswerResponse.omit({ duplicate: true }).shape,
+  uid: z.string(),
+  questionId: z.string(),
+  questionType: QuestionType,
+  attemptId: z.string(),
+  quizId: z.string().optional(),
+  courseId: z.string().optional(),
+  status: z.enum(["graded", "pending_review"]),
+  score: z.number(),
+  timeSpentMs: z.number(),
+  reviewedBy: z.string().optional(),
+  revision: z.number().int().positive().optional(),
+});
+export type AnswerDoc = z.infer<typeof AnswerDoc>;

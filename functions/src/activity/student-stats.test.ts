@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toStudentStats } from "./stats.js";
+import { toStudentStats } from "./student-stats.js";
 
 describe("toStudentStats", () => {
   it("when the user has no stats yet, then every counter is zero and there is no active date", () => {
