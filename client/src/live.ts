@@ -154,10 +154,10 @@ export interface LiveProgress {
 }
 
 /**
- * An acknowledged ping is shown until the stored document holds a position of that lecture stamped at or after it
- * (the flush stamps the ping's server time), or for PENDING_TTL_MS at most, in case this client's clock runs ahead.
- * Coverage is the union of the stored and the pending played ranges, so it never goes back; the position is the
- * ping's, as the learner saw it last.
+ * An acknowledged ping is shown until the stored document has it: the lecture's stored position is the ping's, or was
+ * stamped after the ping's acknowledgement (a later ping, from any device). PENDING_TTL_MS bounds it in case neither
+ * ever happens (the flush dropped the lecture: see quarantine). Coverage is the union of the stored and the pending
+ * played ranges, so it never goes back; the position is the ping's, as the learner saw it last.
  */
 export function liveProgress(stored: ProgressDoc | null, pings: readonly AcknowledgedPing[], nowMs = Date.now()): LiveProgress {
   const lectures: Record<string, LectureView> = {};
@@ -166,7 +166,11 @@ export function liveProgress(stored: ProgressDoc | null, pings: readonly Acknowl
     lectures[lectureId] = { position, coverage: stored?.coverage[lectureId] ?? 0, completed: completed.has(lectureId) };
   }
   for (const lectureId of completed) lectures[lectureId] ??= { position: 0, coverage: 1, completed: true };
-  const pending = pings.filter((ping) => nowMs - ping.ackedAtMs < PENDING_TTL_MS && (stored?.positionAt[ping.lectureId] ?? -Infinity) < ping.ackedAtMs);
+  const storedPing = (ping: AcknowledgedPing) => {
+    const at = stored?.positionAt[ping.lectureId];
+    return at !== undefined && (at >= ping.ackedAtMs || stored?.watchTimes[ping.lectureId] === ping.position);
+  };
+  const pending = pings.filter((ping) => nowMs - ping.ackedAtMs < PENDING_TTL_MS && !storedPing(ping));
   for (const ping of pending) {
     const storedFlat = stored?.segments[ping.lectureId] ?? [];
     let union: Segment[] = [];

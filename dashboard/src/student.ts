@@ -7,6 +7,7 @@ import { watchCourseProgress, watchHeatmap, watchStudentStats, type LiveProgress
 import { DEMO_COURSE_ID, DEMO_LECTURES } from "@learnpulse/local-stack/seed.ts";
 import { renderHeatmap } from "./heatmap.ts";
 import { SimulatedPlayer, SPEEDS, type Lecture } from "./player.ts";
+import { mountQuizPanel } from "./quiz.ts";
 import type { Session } from "./session.ts";
 import { clock, el, errorText } from "./ui.ts";
 
@@ -94,6 +95,7 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
   const stats = el("dl", { class: "stats", id: "stats" });
   const heatmap = el("div", { id: "heatmap", class: "heatmap-box" });
   const heatmapCaption = el("p", { class: "muted", id: "heatmap-caption" });
+  const quiz = mountQuizPanel(session, (error) => showError(error));
 
   root.replaceChildren(
     status,
@@ -128,6 +130,7 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
         el("div", { class: "heatmap-legend muted" }, "less ", ...[0, 1, 2, 3, 4].map((n) => el("i", { class: `swatch level-${n}` })), " more"),
         heatmapCaption,
       ),
+      quiz.card,
     ),
   );
 
@@ -190,6 +193,7 @@ export function mountStudentView(root: HTMLElement, session: Session): { refresh
           },
           error: showError,
         }),
+        ...quiz.watch(),
       ];
     } catch (error) {
       showError(error);

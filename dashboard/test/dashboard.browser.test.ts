@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard, type Dashboard } from "../server.ts";
 import { DEMO_QUESTIONS, DEMO_QUIZ, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
@@ -156,31 +156,38 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     }
   }, 60_000);
 
-  it("when a teacher grades the demo quiz's essay in the Reviews view, then the answer, the competency, the quiz phase and the Cosmos student_reviews item show it", async () => {
+  it("when a learner plays the demo quiz in the student view and a teacher grades the essay in the Reviews view, then the learner's page, the answer, the competency, the quiz phase and the Cosmos student_reviews item show it", async () => {
     const learner = uniqueId("dash-learner");
-    // The learner plays the demo quiz through the callables: every right answer, and the essay.
-    const right: Record<string, Record<string, unknown>> = {
-      "demo-q-true_false": { value: true },
-      "demo-q-multiple_choice": { choice: "b" },
-      "demo-q-timed": { value: true },
-      "demo-q-fill_blank": { blanks: ["5", "5"] },
-      "demo-q-short_answer": { text: "MongoDB" },
-      "demo-q-numeric": { value: 60 },
-      "demo-q-ordering": { order: DEMO_QUESTIONS["demo-q-ordering"]?.key["correct"] },
-      "demo-q-matching": { pairs: DEMO_QUESTIONS["demo-q-matching"]?.key["correct"] },
-      "demo-q-essay": { text: "The write-behind turns a ping a second into one write a window." },
+    // The learner plays the demo quiz in the student view: every right answer, and the essay.
+    const fill: Record<string, (row: Locator) => Promise<unknown>> = {
+      "demo-q-true_false": (row) => row.locator('select[name="value"]').selectOption("true"),
+      "demo-q-multiple_choice": (row) => row.locator('select[name="choice"]').selectOption("b"),
+      "demo-q-timed": (row) => row.locator('select[name="value"]').selectOption("true"),
+      "demo-q-fill_blank": async (row) => (await row.locator('input[name="blank-0"]').fill("5"), row.locator('input[name="blank-1"]').fill("five")),
+      "demo-q-short_answer": (row) => row.locator('input[name="text"]').fill("MongoDB"),
+      "demo-q-numeric": (row) => row.locator('input[name="value"]').fill("60"),
+      "demo-q-ordering": (row) => row.locator('input[name="order"]').fill((DEMO_QUESTIONS["demo-q-ordering"]?.key["correct"] as string[]).join(", ")),
+      "demo-q-matching": async (row) => {
+        for (const { left, right } of DEMO_QUESTIONS["demo-q-matching"]?.key["correct"] as Array<{ left: string; right: string }>) await row.locator(`select[name="match-${left}"]`).selectOption(right);
+      },
+      "demo-q-essay": (row) => row.locator('textarea[name="text"]').fill("The write-behind turns a ping a second into one write a window."),
     };
-    let essayAnswer = "";
+    const student = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    student.on("pageerror", (error) => pageErrors.push(error.message));
+    await student.goto(`${dashboard.url}?uid=${learner}`);
     for (const phase of DEMO_QUIZ.phases) {
       for (const questionId of phase.questionIds) {
-        const attemptId = uniqueId("att");
-        expect((await callFunction("startAttempt", { questionId, attemptId, quizId: DEMO_QUIZ_ID }, { uid: learner })).status).toBe(200);
-        const answer = await callFunction("submitAnswer", { questionId, attemptId, quizId: DEMO_QUIZ_ID, answer: right[questionId], timeSpentMs: 2_000 }, { uid: learner });
-        expect(answer.status, questionId).toBe(200);
-        if (questionId === "demo-q-essay") essayAnswer = (answer.body.result as { answerId: string }).answerId;
+        const row = student.locator(`[data-question="${questionId}"]`);
+        await row.locator("button.start").click({ timeout: 15_000 });
+        await (fill[questionId] as (row: Locator) => Promise<unknown>)(row);
+        await row.locator('button[type="submit"]').click();
+        await expect.poll(() => row.locator(".result").getAttribute("data-status"), { timeout: 10_000 }).toBe(questionId === "demo-q-essay" ? "pending_review" : "graded");
+        if (questionId !== "demo-q-essay") expect(Number(await row.locator(".result").getAttribute("data-points")), questionId).toBeGreaterThan(0);
       }
+      if (phase.phaseId !== "pipeline") await expect.poll(() => student.getAttribute(`[data-phase="${phase.phaseId}"]`, "data-status"), { timeout: 10_000 }).toBe("passed");
     }
-    expect((await callFunction("getQuizProgress", { quizId: DEMO_QUIZ_ID }, { uid: learner })).body.result).toMatchObject({ status: "in_progress", currentPhase: "pipeline" });
+    expect(await student.getAttribute("#quiz-status", "data-status")).toBe("in_progress");
+    const essayAnswer = (await (await firestore()).collection("answers").where("uid", "==", learner).where("questionId", "==", "demo-q-essay").get()).docs[0]?.id ?? "";
 
     const teacher = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
@@ -198,10 +205,18 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
       await teacher.close();
     }
 
+    // The learner's page hears of the review without asking.
+    const essay = student.locator('[data-question="demo-q-essay"] .result');
+    await expect.poll(() => essay.getAttribute("data-status"), { timeout: 5_000 }).toBe("graded");
+    expect(await essay.textContent()).toBe("4 of 5 points · Well argued, with the numbers.");
+    await expect.poll(() => student.getAttribute("#quiz-status", "data-status")).toBe("passed");
+    await student.screenshot({ path: `${ARTIFACTS}dashboard-quiz.png`, fullPage: true });
+    await student.close();
+
     const db = await firestore();
     expect((await db.doc(`answers/${essayAnswer}`).get()).data()).toMatchObject({ status: "graded", pointsEarned: 4, isCorrect: true, feedback: "Well argued, with the numbers." });
     const competency = (await db.collection(`users/${learner}/competencies`).get()).docs.map((doc) => doc.data());
-    expect(competency).toEqual([expect.objectContaining({ totalAttempts: Object.keys(right).length })]);
+    expect(competency).toEqual([expect.objectContaining({ totalAttempts: Object.keys(fill).length })]);
     expect((await callFunction("getQuizProgress", { quizId: DEMO_QUIZ_ID }, { uid: learner })).body.result).toMatchObject({ status: "passed", phases: [{ status: "passed" }, { status: "passed" }, { status: "passed", pendingReview: 0 }] });
     await triggersIdle();
     const review = (await db.doc(`reviews/${essayAnswer}`).get()).data() ?? null;
