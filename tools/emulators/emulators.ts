@@ -63,7 +63,7 @@ function dotenv(values: Record<string, string>): string {
 mkdirSync(artifacts, { recursive: true });
 progress("starting the stand-ins the functions reach (Firestore, Upstash bridge, BigQuery, MongoDB, Cosmos DB)");
 const [firestore, redis, bigquery, mongo, cosmos] = await Promise.all([
-  startFirestore({ projectId: DEMO_PROJECT_ID, indexes: join(root, "firestore.indexes.json") }),
+  startFirestore({ projectId: DEMO_PROJECT_ID, indexes: join(root, "firestore.indexes.json"), rules: join(root, "firestore.rules") }),
   startRedis(),
   startBigQuery({ projectId: DEMO_PROJECT_ID }),
   startMongo(),
