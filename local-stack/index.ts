@@ -334,8 +334,8 @@ type ControlRoute = (req: IncomingMessage, res: ServerResponse) => Promise<unkno
  * (waits until every task queue is empty), `POST /__stack/schedules/{name}` (runs a schedule now), `POST
  * /__stack/reset-stats`, `POST /__stack/faults/{redis|bigquery|mongo|cosmos}/{mode}` (mode: off, refuse, timeout,
  * error; cosmos also throttle; redis: every shard), `POST /__stack/faults/firestore-writes/{prefix|off}` (commits
- * writing under the path prefix fail with DEADLINE_EXCEEDED), `POST /__stack/faults/firestore-listen/drop` (cuts every
- * open Listen stream), `POST /__stack/params/{NAME}/{value}` (sets a declared
+ * writing under the path prefix fail with DEADLINE_EXCEEDED), `POST /__stack/faults/firestore-listen/drop[/{uid}]` (cuts
+ * every open Listen stream, or one signed-in uid's), `POST /__stack/params/{NAME}/{value}` (sets a declared
  * param, as redeploying with a new value would): how tests in other processes observe and drive the stack.
  */
 function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | undefined {
@@ -349,7 +349,8 @@ function controlRoutes(getStack: () => Stack): (path: string) => ControlRoute | 
       const prefix = decodeURIComponent(failing);
       return async () => (stack.firestore?.failWrites(prefix === "off" ? null : prefix), { failing: prefix });
     }
-    if (path === "faults/firestore-listen/drop") return async () => (stack.firestore?.dropListenStreams(), { dropped: true });
+    const listener = /^faults\/firestore-listen\/drop(?:\/([^/]+))?$/.exec(path);
+    if (listener) return async () => ({ dropped: stack.firestore?.dropListenStreams(listener[1] === undefined ? undefined : decodeURIComponent(listener[1])) ?? 0 });
     if (path === "reset-stats")
       return async () => {
         stack.firestore?.resetStats();

@@ -13,7 +13,7 @@ import { startDashboard, type Dashboard } from "../server.ts";
 import { DEMO_QUESTIONS, DEMO_QUIZ, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
 import { firestore } from "../../functions/src/adapters/firestore.js";
 import { readCosmos, testEnvelope } from "../../functions/test/helpers/sinks.ts";
-import { callFunction, stackStats, triggersIdle, uniqueId } from "../../functions/test/helpers/stack.ts";
+import { callFunction, dropListenStreams, stackStats, triggersIdle, uniqueId } from "../../functions/test/helpers/stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** The machine notes' flags: without the background-networking ones Chromium keeps dialling Google's hosts. */
@@ -132,7 +132,7 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     expect(crossOrigin).toContainEqual(expect.stringMatching(new RegExp(`^GET http://${firestoreHost}/google\\.firestore\\.v1\\.Firestore/Listen/channel\\?`)));
   }, 90_000);
 
-  it("when another client of the learner completes a lecture, then the page shows it through its subscription within a second, with no callable polled", async () => {
+  it("when another client of the learner completes a lecture, then the page shows it through its subscription within a second, with no callable polled, and again after its channel drops", async () => {
     const learner = uniqueId("dash-live");
     const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     try {
@@ -151,6 +151,11 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
       for (const name of READ_CALLABLES) expect(after.callables[name] ?? 0, name).toBe(before.callables[name] ?? 0);
       expect(after.firestore?.listen.events ?? 0).toBeGreaterThan(before.firestore?.listen.events ?? 0);
       expect(Number(await other.getAttribute("#completion", "data-value"))).toBeGreaterThan(0);
+
+      // The network drops the page's channel: the SDK opens a new one and the next completion still arrives.
+      expect((await dropListenStreams(learner)).dropped).toBeGreaterThan(0);
+      expect((await callFunction("completeLecture", { courseId: "demo-course", lectureId: "demo-lecture-3" }, { uid: learner })).status).toBe(200);
+      await expect.poll(async () => (await other.locator('[data-lecture="demo-lecture-3"]').getAttribute("class")) ?? "", { timeout: 10_000 }).toContain("done");
     } finally {
       await other.close();
     }

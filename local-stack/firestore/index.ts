@@ -39,8 +39,8 @@ export interface LocalFirestore {
   port: number;
   /** Listen streams opened and events sent on them (both transports), since start. */
   watchStats(): { streams: number; events: number };
-  /** Fault injection: cuts every open Listen stream (gRPC and WebChannel), as a network drop would. */
-  dropListenStreams(): void;
+  /** Fault injection: cuts every open Listen stream (gRPC and WebChannel), or one signed-in uid's, as a network drop would; answers how many. */
+  dropListenStreams(uid?: string): number;
   projectId: string;
   /** Called once per committed Commit (or BatchWrite write) with every document it changed, after it is applied. */
   onCommit(listener: (commit: FirestoreCommit) => void): () => void;
@@ -112,7 +112,7 @@ export async function startFirestore(options: StartFirestoreOptions = {}): Promi
     host: `127.0.0.1:${port}`,
     port,
     watchStats: () => ({ ...hub.stats }),
-    dropListenStreams: () => hub.dropAll(),
+    dropListenStreams: (uid) => hub.drop(uid),
     projectId,
     onCommit: (listener) => store.onCommit(listener),
     failWrites: (prefix) => void (store.failingPrefix = prefix),

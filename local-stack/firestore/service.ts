@@ -75,6 +75,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
       (event) => call.write(ListenResponse.fromObject(protoEvent(event))),
       (target) => this.#access.watch(caller, target),
       () => call.emit("error", { code: status.UNAVAILABLE, details: "The stand-in dropped this Listen stream (fault injection)." }),
+      caller.admin ? null : (caller.auth?.uid ?? null),
     );
     call.on("data", (request: ListenRequest) => {
       if (request.has_add_target) stream.add(targetFromProto(request.add_target));

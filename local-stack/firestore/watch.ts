@@ -48,12 +48,15 @@ export class WatchStream {
   #send: (event: WatchEvent) => void;
   #check: TargetCheck;
 
-  /** The transport's way to cut the stream, as a network drop would (WatchHub.dropAll). */
+  /** The transport's way to cut the stream, as a network drop would (WatchHub.drop). */
   readonly abort: () => void;
+  /** The signed-in uid of the client, if any: fault injection can cut one learner's streams. */
+  readonly uid: string | null;
 
-  constructor(hub: WatchHub, send: (event: WatchEvent) => void, check: TargetCheck, abort: () => void) {
+  constructor(hub: WatchHub, send: (event: WatchEvent) => void, check: TargetCheck, abort: () => void, uid: string | null) {
     this.#hub = hub;
     this.abort = abort;
+    this.uid = uid;
     this.#send = (event) => (hub.stats.events++, send(event));
     this.#check = check;
     hub.streams.add(this);
@@ -142,12 +145,14 @@ export class WatchHub {
     });
   }
 
-  /** Fault injection: cuts every open Listen stream, so clients must reconnect and resume. */
-  dropAll(): void {
-    for (const stream of [...this.streams]) {
+  /** Fault injection: cuts every open Listen stream (or those of one signed-in uid), so clients must reconnect and resume. */
+  drop(uid?: string): number {
+    const dropped = [...this.streams].filter((stream) => uid === undefined || stream.uid === uid);
+    for (const stream of dropped) {
       stream.close();
       stream.abort();
     }
+    return dropped.length;
   }
 
   current(target: WatchTarget): StoredDoc[] {

@@ -182,7 +182,8 @@ export function webChannel(options: { hub: WatchHub; access: Access }): WebChann
     const caller = callerOf(initHeader(form.get("headers") ?? "", "authorization"));
     if (rpc === "Listen") {
       const abort = () => (session.close(), sessions.delete(session.id));
-      session.watch = new WatchStream(options.hub, (event) => session.push([jsonEvent(event)]), (target) => options.access.watch(caller, target), abort);
+      const uid = caller.admin ? null : (caller.auth?.uid ?? null);
+      session.watch = new WatchStream(options.hub, (event) => session.push([jsonEvent(event)]), (target) => options.access.watch(caller, target), abort, uid);
     } else {
       // The Write channel is not served (see the header): say so the way Firestore reports a stream error.
       session.push([{ error: { code: 12, status: "UNIMPLEMENTED", message: `The stand-in serves only Listen over WebChannel, not ${rpc}.` } }]);

@@ -51,10 +51,12 @@ export type FaultService = "redis" | "bigquery" | "mongo" | "cosmos";
 export type FaultMode = "off" | "refuse" | "timeout" | "error" | "throttle";
 /** Makes a stand-in fail (or recover) — the stack's fault injection, for chaos tests. */
 export const setFault = (service: FaultService, mode: FaultMode) => control<{ service: string }>(`faults/${service}/${mode}`);
-/** Sets a param in the stack's functions, as redeploying with a new value would. */
 /** Commits writing under the path prefix fail with DEADLINE_EXCEEDED until called with "off". */
 export const failFirestoreWrites = (prefix: string) => control<{ failing: string }>(`faults/firestore-writes/${encodeURIComponent(prefix)}`);
+/** Cuts the Listen streams of one signed-in learner (the SDK must reconnect); answers how many were open. */
+export const dropListenStreams = (uid: string) => control<{ dropped: number }>(`faults/firestore-listen/drop/${encodeURIComponent(uid)}`);
 
+/** Sets a param in the stack's functions, as redeploying with a new value would. */
 export const setParam = (name: string, value: string) => control<Record<string, string>>(`params/${name}/${encodeURIComponent(value)}`);
 /** Zeroes the stand-ins' counters (chaos tests, which run alone, measure from zero). */
 export const resetStats = () => control<{ reset: boolean }>("reset-stats");
