@@ -287,12 +287,34 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
     expect(listed[0]!.version).toEqual(bq.timestamp("2024-05-01T00:00:00Z"));
   });
 
+  it("when a DELETE would touch a row still in the streaming buffer, then it is refused whole; once the buffer has passed, it deletes and counts", async () => {
+    await table.insert([change("old-1", "CREATE", "2024-05-01T00:00:00Z"), change("keep", "CREATE", "2024-05-01T00:00:00Z")], { raw: true });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await table.insert([change("new-1", "CREATE", "2024-05-01T00:00:01Z"), change("new-2", "CREATE", "2024-05-01T00:00:02Z")], { raw: true });
+    // The first rows were streamed longer ago than the buffer lasts, the others not.
+    local.setStreamingBufferMs(2_000);
+    const remove = (ids: string[]) => bq.query({ query: `DELETE FROM \`${DATASET}.${CHANGELOG}\` WHERE document_id IN UNNEST(@ids)`, params: { ids } });
+    const deletedBefore = local.dmlDeletedRows();
+
+    await expect(remove(["old-1", "new-2"])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/would affect rows in the streaming buffer/) });
+    expect(local.dmlDeletedRows()).toBe(deletedBefore);
+    await remove(["old-1"]);
+
+    expect(local.dmlDeletedRows() - deletedBefore).toBe(1);
+    local.setStreamingBufferMs(0);
+    await remove(["new-1", "new-2"]);
+    expect(local.dmlDeletedRows() - deletedBefore).toBe(3);
+    expect((await local.query(`SELECT document_id FROM ${DATASET}.${CHANGELOG}`)).map((r) => r["document_id"])).toEqual(["keep"]);
+    local.setStreamingBufferMs(30 * 60_000);
+  });
+
   it("answers unsupported SQL with a 400 and a missing table with a 404", async () => {
-    await expect(bq.query("DELETE FROM learnpulse.answers_raw_changelog WHERE true")).rejects.toMatchObject({
+    await expect(bq.query("UPDATE learnpulse.answers_raw_changelog SET data = NULL WHERE true")).rejects.toMatchObject({
       code: 400,
       errors: [{ reason: "invalidQuery" }],
-      message: expect.stringMatching(/only SELECT queries are supported/),
+      message: expect.stringMatching(/only SELECT queries and DELETE statements are supported/),
     });
+    await expect(bq.query(`DELETE FROM ${DATASET}.${CHANGELOG}`)).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/DELETE must have a WHERE clause/) });
     await expect(bq.query("SELECT nonsense(1)")).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/DuckDB/) });
     await expect(bq.query(`SELECT 1 FROM \`${PROJECT}.${DATASET}.missing\``)).rejects.toMatchObject({ code: 404, errors: [{ reason: "notFound" }] });
     await expect(bq.query({ query: "SELECT @x AS x", params: {} })).rejects.toMatchObject({ code: 400 });

@@ -37,6 +37,13 @@ export interface LocalBigQuery {
   stats(): BigQueryStats;
   resetStats(): void;
   /**
+   * How long streamed rows stay in the streaming buffer, where a DML DELETE that would touch one is refused whole
+   * (BigQuery: up to 30 minutes). @default 30 minutes; tests set 0 to stand for the time having passed.
+   */
+  setStreamingBufferMs(ms: number): void;
+  /** Rows DML DELETE statements removed, since start. */
+  dmlDeletedRows(): number;
+  /**
    * Runs SQL (the dialect the API accepts) against the stored data, for tests. Params are named (`@name`);
    * strings, numbers, booleans, bigints, Dates and arrays of those. Cells come back as JS values: INTEGER as a
    * number (a string beyond 2^53), FLOAT as a number, BOOLEAN as a boolean, TIMESTAMP as an ISO string with six
@@ -73,6 +80,8 @@ export async function startBigQuery(options: StartBigQueryOptions = {}): Promise
     resetStats() {
       stats = emptyStats();
     },
+    setStreamingBufferMs: (ms) => void (store.streamingBufferMs = ms),
+    dmlDeletedRows: () => store.dmlDeletedRows,
     async query(sql, params = {}) {
       const result = await store.query({
         query: sql,

@@ -88,6 +88,7 @@ export async function startServer(store: Store, port: number, stats: () => BigQu
       schema: job.result.schema,
       jobReference: jobReference(job.id),
       totalRows: job.result.totalRows,
+      ...(job.result.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: job.result.numDmlAffectedRows } : {}),
       ...(rows.length ? { rows } : {}),
       ...(start + max < job.result.rows.length ? { pageToken: String(start + max) } : {}),
       totalBytesProcessed: "0",

@@ -129,6 +129,8 @@ export interface Translation {
   params: string[];
   /** `dataset.table` names referenced through backticks (for error messages). */
   tables: string[];
+  /** A query, or a DML DELETE (the only DML the stand-in runs). */
+  statement: "select" | "delete";
 }
 
 /**
@@ -139,9 +141,11 @@ export function translate(sql: string, projectId: string): Translation {
   const tokens = tokenize(sql);
   const significant = tokens.filter((t) => t.kind !== "space" && t.kind !== "comment");
   const first = significant[0]?.text.toUpperCase();
-  if (first !== "SELECT" && first !== "WITH" && first !== "(") {
-    throw new UnsupportedSql(`only SELECT queries are supported by the local BigQuery stand-in (got ${first ?? "an empty query"})`);
+  if (first !== "SELECT" && first !== "WITH" && first !== "(" && first !== "DELETE") {
+    throw new UnsupportedSql(`only SELECT queries and DELETE statements are supported by the local BigQuery stand-in (got ${first ?? "an empty query"})`);
   }
+  // BigQuery: "DELETE must have a WHERE clause" (use WHERE true to delete every row).
+  if (first === "DELETE" && !significant.some((t) => t.text.toUpperCase() === "WHERE")) throw new UnsupportedSql("DELETE must have a WHERE clause");
   const semicolon = significant.findIndex((t) => t.text === ";");
   if (semicolon >= 0 && semicolon < significant.length - 1) {
     throw new UnsupportedSql("multi-statement queries and scripts are not supported by the local BigQuery stand-in");
@@ -228,7 +232,7 @@ export function translate(sql: string, projectId: string): Translation {
     const extra = closeAfter.get(i);
     if (extra) out.push(")".repeat(extra));
   }
-  return { sql: out.join("").replace(/;\s*$/, ""), params: [...params], tables: [...tables] };
+  return { sql: out.join("").replace(/;\s*$/, ""), params: [...params], tables: [...tables], statement: first === "DELETE" ? "delete" : "select" };
 }
 
 function matchingParen(tokens: Token[], open: number): number {

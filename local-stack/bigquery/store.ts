@@ -92,12 +92,18 @@ export interface QueryResult {
   schema: { fields: FieldSchema[] };
   rows: { f: { v: unknown }[] }[];
   totalRows: string;
+  /** A DML statement's rows, as jobs.query answers it. */
+  numDmlAffectedRows?: string;
 }
 
 interface Table {
   resource: TableResource;
   /** insertId → when it was last accepted (ms) */
   insertIds: Map<string, number>;
+  /** Rows ever appended: DuckDB numbers appended rows by rowid from 0 and never reuses one, so this is the next rowid. */
+  appended: number;
+  /** Each insertAll's first rowid and time, while it may still be in the streaming buffer. */
+  streamed: Array<{ firstRowid: number; at: number }>;
 }
 
 const LOCATION = "US";
@@ -107,6 +113,12 @@ const TABLE_ID = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
 export class Store {
   readonly projectId: string;
   readonly dedupWindowMs: number;
+  /**
+   * How long streamed rows stay in the streaming buffer, where DML cannot touch them. BigQuery: "Rows that were
+   * written to a table recently by using streaming (the tabledata.insertall method) cannot be modified with UPDATE,
+   * DELETE, or MERGE statements" for up to 30 minutes (DML limitations). Tests shorten it.
+   */
+  streamingBufferMs = 30 * 60_000;
   private readonly connection: DuckDBConnection;
   private readonly datasets = new Map<string, { resource: DatasetResource; tables: Map<string, Table> }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -251,7 +263,7 @@ export class Store {
         await this.connection.run(`CREATE TABLE ${name} (${columns})`);
         resource.schema = { fields: fields.map(normalizeField) };
       }
-      dataset.tables.set(tableId, { resource, insertIds: new Map() });
+      dataset.tables.set(tableId, { resource, insertIds: new Map(), appended: 0, streamed: [] });
       return resource;
     });
   }
@@ -316,7 +328,12 @@ export class Store {
       if (table.insertIds.size > 10_000) {
         for (const [id, seen] of table.insertIds) if (now - seen >= this.dedupWindowMs) table.insertIds.delete(id);
       }
-      if (accepted.length) await this.append(datasetId, tableId, accepted);
+      if (accepted.length) {
+        await this.append(datasetId, tableId, accepted);
+        table.streamed = table.streamed.filter(({ at }) => now - at < this.streamingBufferMs);
+        table.streamed.push({ firstRowid: table.appended, at: now });
+        table.appended += accepted.length;
+      }
       return { insertErrors, inserted: accepted.length, deduplicated, rejected: rows.length - accepted.length - deduplicated };
     });
   }
@@ -387,6 +404,7 @@ export class Store {
       } catch (error) {
         throw invalidQuery((error as Error).message);
       }
+      if (translation.statement === "delete") return this.delete(translation.sql, values);
       const reader = await this.duck(() => this.connection.runAndReadAll(translation.sql, values));
       const names = reader.columnNames();
       const fields = reader.columnTypes().map((type, i) => {
@@ -402,6 +420,28 @@ export class Store {
       return { schema: { fields }, rows, totalRows: String(rows.length) };
     });
   }
+
+  /** A DML DELETE, refused whole when a row it would delete is still in the streaming buffer, as BigQuery does. */
+  private async delete(sql: string, values: Record<string, DuckDBValue> | DuckDBValue[] | undefined): Promise<QueryResult> {
+    const parsed = /^\s*DELETE\s+(?:FROM\s+)?((?:"(?:[^"]|"")*"|\w+)\.(?:"(?:[^"]|"")*"|\w+))\s+(WHERE\b[\s\S]*)$/i.exec(sql);
+    if (!parsed) throw invalidQuery("DELETE names its table as dataset.table [local BigQuery stand-in]");
+    const [datasetId, tableId] = parsed[1]!.split(/\.(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((part) => part.replace(/^"|"$/g, "").replaceAll('""', '"')) as [string, string];
+    const table = this.table(datasetId, tableId);
+    if (table.resource.type === "VIEW") throw invalidQuery(`Cannot delete from a view: ${datasetId}.${tableId}`);
+    const now = Date.now();
+    const buffered = table.streamed.find(({ at }) => now - at < this.streamingBufferMs)?.firstRowid ?? Number.MAX_SAFE_INTEGER;
+    const counted = await this.duck(() => this.connection.runAndReadAll(`SELECT count(*), count(*) FILTER (WHERE rowid >= ${buffered}) FROM ${parsed[1]} ${parsed[2]}`, values));
+    const [affected, inBuffer] = (counted.getRows()[0] ?? [0n, 0n]).map(Number) as [number, number];
+    if (inBuffer > 0) {
+      throw invalidQuery(`UPDATE or DELETE statement over table ${this.projectId}.${datasetId}.${tableId} would affect rows in the streaming buffer, which is not supported`);
+    }
+    if (affected > 0) await this.duck(() => this.connection.run(sql, values));
+    this.dmlDeletedRows += affected;
+    return { schema: { fields: [] }, rows: [], totalRows: "0", numDmlAffectedRows: String(affected) };
+  }
+
+  /** Rows DML DELETE statements removed, since start. */
+  dmlDeletedRows = 0;
 
   // ---- maintenance ------------------------------------------------------------------------------------------
 
