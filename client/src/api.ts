@@ -48,6 +48,14 @@ import type { GetStudentStatsRequest } from "../../functions/src/schemas/user.js
 import type { GetProfileRequest as GetProfileSchema, GetProfileResponse, ProfileResponse as UpdateProfileResponse, UpdateProfileRequest } from "../../functions/src/schemas/profile.js";
 import type { GetQuizProgressRequest, QuizProgressResponse as GetQuizProgressResponse, StartAttemptRequest, StartAttemptResponse } from "../../functions/src/schemas/quizzes.js";
 import type { ListPendingReviewsRequest, ListPendingReviewsResponse, ReviewAnswerRequest, ReviewAnswerResponse } from "../../functions/src/schemas/reviews.js";
+import type {
+  DeleteMyDataRequest,
+  DeleteUserDataRequest,
+  ErasureResponse,
+  ExportMyDataRequest,
+  ExportMyDataResponse,
+  GetErasureRequest,
+} from "../../functions/src/schemas/rights.js";
 import type { handleReplayDeadLetters } from "../../functions/src/sync/functions.js";
 
 export type { FieldIssue };
@@ -55,6 +63,7 @@ export type { FieldIssue };
 /** What a registered callable handler resolves to: the response of callables without a response schema. */
 type Returned<Handler extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<Handler>>;
 
+export type { DeleteMyDataRequest, DeleteUserDataRequest, ErasureResponse, ExportMyDataRequest, ExportMyDataResponse, GetErasureRequest };
 export type {
   CompleteLectureRequest,
   FlushNowRequest,
@@ -118,6 +127,10 @@ export interface LearnPulseCallables {
   replayDeadLetters: { request: ReplayDeadLettersRequest; response: ReplayDeadLettersResponse };
   reconcile: { request: ReconcileRequest; response: ReconcileResponse };
   replayQuarantine: { request: ReplayQuarantineRequest; response: ReplayQuarantineResponse };
+  exportMyData: { request: ExportMyDataRequest; response: ExportMyDataResponse };
+  deleteUserData: { request: DeleteUserDataRequest; response: ErasureResponse };
+  deleteMyData: { request: DeleteMyDataRequest; response: ErasureResponse };
+  getErasure: { request: GetErasureRequest; response: ErasureResponse };
 }
 
 export type CallableName = keyof LearnPulseCallables;
@@ -144,6 +157,10 @@ export const CALLABLE_NAMES = [
   "replayDeadLetters",
   "reconcile",
   "replayQuarantine",
+  "exportMyData",
+  "deleteUserData",
+  "deleteMyData",
+  "getErasure",
 ] as const satisfies readonly CallableName[];
 
 // A compile-time check that CALLABLE_NAMES lists every callable: a missing name makes this `false`.

@@ -223,3 +223,15 @@ export function migrationPhase(): MigrationPhase {
   const value = MIGRATION_PHASE.value() as MigrationPhase;
   return MIGRATION_PHASES.includes(value) ? value : "dual_write";
 }
+
+/** Seconds before an erasure's first follow-up pass: past the deliveries' cached view of erased users and a flush. */
+export const ERASURE_FOLLOW_UP_SECONDS = defineInt("ERASURE_FOLLOW_UP_SECONDS", {
+  description: "Seconds before an erasure's follow-up pass (rights/erase.ts); at least the erased-users cache (30 s) and a flush page.",
+  default: 120,
+});
+
+/** Seconds between erasure passes while BigQuery still holds rows in its streaming buffer (up to ~30 minutes there). */
+export const ERASURE_RETRY_SECONDS = defineInt("ERASURE_RETRY_SECONDS", {
+  description: "Seconds between erasure passes while a store (BigQuery's streaming buffer) still holds the learner's rows.",
+  default: 1_800,
+});

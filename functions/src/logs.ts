@@ -191,3 +191,29 @@ export function reconcileDone(fields: {
   const divergent = missing + stale + extra > 0;
   (divergent ? logger.warn : logger.info)("sync.reconcile_done", { runId, collection, sink, repair, sampled, checked, missing, stale, changed, extra, repaired, repairFailed, durationMs });
 }
+
+/** An erasure was asked for (its report: `_sync/erasures/requests/{requestId}`). No uid: the log must not name the learner. */
+export function erasureStarted(fields: { requestId: string; requestedBy: "self" | "admin" }): void {
+  logger.info("rights.erasure_started", fields);
+}
+
+/** One erasure pass, with what each store still holds. */
+export function erasurePass(fields: { requestId: string; passes: number; status: "done" | "pending"; remaining: Record<string, number> }): void {
+  logger.info("rights.erasure_pass", fields);
+}
+
+/** An erasure still holds data after MAX_ERASURE_PASSES passes and schedules no more: an operator's turn. */
+export function erasureStuck(fields: { requestId: string; passes: number }): void {
+  logger.error("rights.erasure_stuck", fields);
+}
+
+/** An eraseUser task whose payload is not one: acknowledged, since a retry cannot fix it. */
+export function erasureTaskRefused(fields: { issues: { path: string; message: string }[] }): void {
+  logger.error("rights.erasure_task_refused", fields);
+}
+
+/** An erasure pass failed (a store unreachable); the queue retries it. */
+export function erasurePassFailed(fields: { requestId: string; error: unknown }): void {
+  const { requestId, error } = fields;
+  logger.warn("rights.erasure_pass_failed", { requestId, error: error instanceof Error ? { name: error.name, message: errorMessage(error) } : errorMessage(error) });
+}

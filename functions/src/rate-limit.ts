@@ -38,6 +38,9 @@ export const RATE_LIMITS = {
   recordActivity: { perSecond: 0.5, burst: 30 },
   submitAnswer: { perSecond: 0.5, burst: 30 },
   updateProfile: { perSecond: 0.05, burst: 10 },
+  // An export pages through everything the learner has: generous, but not a scraper's loop.
+  exportMyData: { perSecond: 2, burst: 100 },
+  deleteMyData: { perSecond: 0.01, burst: 3 },
 } as const satisfies Record<string, RateLimit>;
 
 /**

@@ -50,6 +50,10 @@ const VALID_REQUESTS: Record<(typeof CALLABLE_NAMES)[number], Record<string, unk
   replayDeadLetters: { limit: 1 },
   replayQuarantine: { limit: 1 },
   reconcile: { collection: "progress", sink: "mongo", limit: 1 },
+  exportMyData: { section: "profile" },
+  deleteUserData: { uid: "contract-erased" },
+  deleteMyData: { confirm: "DELETE" },
+  getErasure: { requestId: "contract-no-such-request" },
 };
 
 /** Calls a callable by name with an untyped request (the tests below send deliberately wrong ones too). */
@@ -115,7 +119,7 @@ describe("every callable under the official Functions and Auth emulators", () =>
     expect(error.details).toEqual([expect.objectContaining({ path: "notAField" })]);
   });
 
-  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine", "listPendingReviews", "reviewAnswer"] as const)(
+  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine", "listPendingReviews", "reviewAnswer", "deleteUserData"] as const)(
     "when a student calls the admin or teacher callable %s, then permission-denied",
     async (name) => {
       const student = await clientFor(id("student"));

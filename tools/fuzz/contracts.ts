@@ -101,13 +101,19 @@ function answerFor(question: DemoQuestion): fc.Arbitrary<WireValue> {
     case "true_false":
       return fc.record({ value: fc.boolean() });
     case "fill_blank":
-      return fc.record({ blanks: fc.array(text(40), { minLength: 1, maxLength: (question.blankCount ?? 1) + 1 }) });
+      // One text per blank: more would be padding, which the server refuses (answers/grading.ts answerIssues).
+      return fc.record({ blanks: fc.array(text(40), { minLength: question.blankCount ?? 1, maxLength: question.blankCount ?? 1 }) });
     case "short_answer":
       return fc.record({ text: fc.oneof(fc.constantFrom("MongoDB", "Atlas"), text(2_000)) });
     case "matching":
-      return fc.record({ pairs: fc.array(fc.record({ left: label(question.left ?? []), right: label(question.right ?? []) }), { minLength: 1, maxLength: 5 }) });
+      // Each left item at most once, as the server requires; the right ones may repeat or be made up (graded wrong).
+      return fc
+        .shuffledSubarray(question.left ?? ["x"], { minLength: 1 })
+        .chain((lefts) => fc.tuple(...lefts.map((left) => fc.record({ left: fc.constant(left), right: label(question.right ?? []) }))))
+        .map((pairs) => ({ pairs }));
     case "ordering":
-      return fc.record({ order: fc.shuffledSubarray(optionIds, { minLength: 1 }) });
+      // A permutation of the options (anything else is refused), in any order: right or wrong.
+      return fc.record({ order: fc.shuffledSubarray(optionIds, { minLength: optionIds.length }) });
     case "numeric":
       return fc.record({ value: fc.oneof(fc.constant(60), fc.double({ noNaN: true, noDefaultInfinity: true })) });
     default:
@@ -129,9 +135,10 @@ const submitAnswer = fc
           attemptId: anyId,
           answer: fc.constant(answer),
           timeSpentMs: fc.oneof(fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 0, max: 86_400_000 })),
-          quizId: anyId,
+          // Seldom: an unknown quiz is NOT_FOUND, and the demo quiz's later phases are closed, so mostly none.
+          quizId: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(anyId, fc.constant("demo-quiz")) }),
         },
-        { requiredKeys: ["questionId", "attemptId", "answer", "timeSpentMs"] },
+        { requiredKeys: ["questionId", "attemptId", "answer", "timeSpentMs", "quizId"] },
       )
       .map(dropUndefined),
   );
@@ -140,6 +147,7 @@ const submitAnswer = fc
 export const FUZZ_PENDING_ANSWERS = ["fuzz-pending-0", "fuzz-pending-1", "fuzz-pending-2"] as const;
 
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
+const EXPORT_SECTIONS = ["profile", "progress", "activities", "answers", "competencies", "quizProgress", "activityDays"] as const;
 const MIRRORED = ["users", "progress", "activityDays", "competencies", "activities", "answers", "quizProgress", "reviews"] as const;
 const empty = fc.constant<Payload>({});
 
@@ -176,6 +184,10 @@ export const CONTRACTS: Record<string, fc.Arbitrary<Payload>> = {
     { collection: fc.constantFrom(...MIRRORED), sink: fc.constantFrom(...SINKS), repair: fc.boolean(), limit: fc.integer({ min: 1, max: 20 }) },
     { requiredKeys: ["collection", "sink", "limit"] },
   ),
+  exportMyData: fc.record({ section: fc.constantFrom(...EXPORT_SECTIONS) }),
+  deleteUserData: fc.record({ uid: anyId }),
+  deleteMyData: fc.constant({ confirm: "DELETE" }),
+  getErasure: fc.record({ requestId: anyId }),
 };
 
 /** For a callable without a contract here: small JSON objects (mutations do the rest). */

@@ -37,7 +37,9 @@ describe("fuzzing every callable", () => {
     });
     expect(report.firestoreCounted).toBe(true);
     // The property was exercised both ways for every callable: valid payloads got results, refused ones were replayed.
-    const exercised = report.callables.map((tally) => [tally.name, (tally.verdicts["OK"] ?? 0) > 0, tally.replayed > 0]);
+    // getErasure answers only the learner whose request it names (or an admin), which no generated caller is: its
+    // answers are checked in functions/test/rights/erasure.integration.test.ts.
+    const exercised = report.callables.map((tally) => [tally.name, (tally.verdicts["OK"] ?? 0) > 0 || tally.name === "getErasure", tally.replayed > 0]);
     expect(exercised).toEqual(targets.map((target) => [target.name, true, true]));
   }, 240_000);
 });

@@ -69,6 +69,8 @@ export interface PageOutcome {
   writes: number;
   failedKeys: number;
   quarantinedKeys: number;
+  /** Keys of erased learners, deleted unwritten (rights/erased.ts). */
+  erasedKeys: number;
   skipped: Lecture[];
   dropped: Lecture[];
   /** The oldest window of a key left in the buffer (failed), if any. */
@@ -81,6 +83,8 @@ export interface PageScope {
   /** Also write the open window's fields (flushNow); they are not deleted, so the window's next flush writes them again. */
   includeOpen: boolean;
   runId: string;
+  /** Learners erased lately: their keys are deleted, never written (a ping that raced the erasure). */
+  erased: ReadonlySet<string>;
 }
 
 /** Completions a page runs at once: each is a Firestore transaction on a different user, so they rarely contend. */
@@ -93,7 +97,8 @@ export const COMPLETIONS_IN_FLIGHT = 8;
  */
 export async function flushPage(deps: FlushDeps, cache: FlushCache, keys: string[], scope: PageScope): Promise<PageOutcome> {
   const parsed = keys.map((key) => ({ key, ids: parseBufferKey(key) }));
-  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string; part: number } } => !!entry.ids);
+  const erasedKeys = parsed.filter((entry) => entry.ids && scope.erased.has(entry.ids.uid)).map((entry) => entry.key);
+  const valid = parsed.filter((entry): entry is { key: string; ids: { uid: string; courseId: string; part: number } } => !!entry.ids && !scope.erased.has(entry.ids.uid));
   const hashes = valid.length ? await readHashes(cache, valid.map((entry) => entry.key)) : [];
   const work: PageKey[] = [];
   valid.forEach(({ key, ids }, index) => {
@@ -130,7 +135,7 @@ export async function flushPage(deps: FlushDeps, cache: FlushCache, keys: string
     const fields = [...fieldsUpToWindow(hash, scope.drainUpTo), ...(failures !== undefined ? [FAILURE_FIELD] : [])];
     if (fields.length) pipeline.hdel(key, ...fields);
   }
-  if (malformed.length) pipeline.del(...malformed);
+  if (malformed.length || erasedKeys.length) pipeline.del(...malformed, ...erasedKeys);
   if (pipeline.length()) await pipeline.exec();
   const failedWindows = [...failed.values()].flatMap((entry) => decodeProgressHash(entry.hash).windows);
   return {
@@ -138,6 +143,7 @@ export async function flushPage(deps: FlushDeps, cache: FlushCache, keys: string
     writes: written.writes,
     failedKeys: failed.size,
     quarantinedKeys: quarantined.size,
+    erasedKeys: erasedKeys.length,
     skipped,
     dropped: written.dropped,
     ...(failedWindows.length ? { oldestFailedWindow: Math.min(...failedWindows) } : {}),

@@ -6,7 +6,7 @@ import type { Redis } from "@upstash/redis";
 import type { ProgressDoc } from "../schemas/progress.js";
 import type { CompletionOutcome } from "./complete.js";
 
-export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "pipeline">;
+export type FlushCache = Pick<Redis, "set" | "get" | "del" | "scan" | "pipeline" | "zrange">;
 
 export interface StoredProgress {
   doc: ProgressDoc;

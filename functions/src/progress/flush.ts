@@ -10,6 +10,7 @@
  * Production runs one part per Cloud Task (progress/flush-tasks.ts); flushNow and the tools run them all here.
  */
 import * as logs from "../logs.js";
+import { erasedInRedis } from "../rights/erased.js";
 import type { FlushRun } from "../schemas/progress.js";
 import { flushPage, type Lecture, type PageOutcome } from "./flush-page.js";
 import type { FlushCache, FlushDeps } from "./flush-ports.js";
@@ -114,9 +115,14 @@ export async function flushPart(deps: FlushDeps, { shard, part }: Part, options:
   });
   if (locked !== "OK") throw new FlushLockedError(`Part ${shard}/${part} is being flushed`);
   try {
-    const scope = { drainUpTo: drainableUpTo(startedAt, deps.windowMs, deps.graceMs), includeOpen: options.includeOpen ?? false, runId: options.runId };
+    const scope = {
+      drainUpTo: drainableUpTo(startedAt, deps.windowMs, deps.graceMs),
+      includeOpen: options.includeOpen ?? false,
+      runId: options.runId,
+      erased: await erasedInRedis(cache),
+    };
     const budgetMs = options.timeBudgetMs ?? FLUSH_TIME_BUDGET_MS;
-    const report: PartReport = { shard, part, keys: 0, writes: 0, failedKeys: 0, quarantinedKeys: 0, skipped: [], dropped: [], complete: true, durationMs: 0 };
+    const report: PartReport = { shard, part, keys: 0, writes: 0, failedKeys: 0, quarantinedKeys: 0, erasedKeys: 0, skipped: [], dropped: [], complete: true, durationMs: 0 };
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     let scanned = 0;
@@ -171,6 +177,7 @@ function addPage(report: PartReport, page: PageOutcome): void {
   report.writes += page.writes;
   report.failedKeys += page.failedKeys;
   report.quarantinedKeys += page.quarantinedKeys;
+  report.erasedKeys += page.erasedKeys;
   report.skipped.push(...page.skipped);
   report.dropped.push(...page.dropped);
   if (page.oldestFailedWindow !== undefined) report.oldestFailedWindow = Math.min(report.oldestFailedWindow ?? Infinity, page.oldestFailedWindow);
@@ -248,6 +255,7 @@ export function aggregateParts(parts: readonly PartSummary[], context: { nowMs: 
     writes: sum("writes"),
     failedKeys: sum("failedKeys"),
     quarantinedKeys: sum("quarantinedKeys"),
+    erasedKeys: sum("erasedKeys"),
     skippedCompletions: sum("skippedCompletions"),
     droppedLectures: sum("droppedLectures"),
     remainingDirty: sum("failedKeys"),
@@ -263,6 +271,7 @@ export interface PartSummary {
   writes: number;
   failedKeys: number;
   quarantinedKeys: number;
+  erasedKeys: number;
   skippedCompletions: number;
   droppedLectures: number;
   complete: boolean;
@@ -276,6 +285,7 @@ export function summarize(report: PartReport): PartSummary {
     writes: report.writes,
     failedKeys: report.failedKeys,
     quarantinedKeys: report.quarantinedKeys,
+    erasedKeys: report.erasedKeys,
     skippedCompletions: report.skipped.length,
     droppedLectures: report.dropped.length,
     complete: report.complete,

@@ -108,6 +108,8 @@ export interface FlushRun extends FlushReport {
   droppedLectures: number;
   /** Keys whose write failed in QUARANTINE_AFTER_RUNS runs in a row, moved to the quarantine by this run. */
   quarantinedKeys: number;
+  /** Keys of erased learners (pings that raced their erasure), deleted unwritten. */
+  erasedKeys: number;
   /** Parts not scanned to the end (time budget or maxKeys): their remaining keys wait for the next run. */
   incompleteParts: number;
 }

@@ -9,9 +9,10 @@ import type { FirestoreKit } from "../adapters/firestore.js";
 import { REGION } from "../config.js";
 import * as logs from "../logs.js";
 import { recordDeadLetter } from "./dead-letters.js";
+import { erasedUids, uidOfEnvelope } from "../rights/erased.js";
 import type { ChangeEnvelope } from "./envelope.js";
 import type { SinkStatus } from "./sink-status.js";
-import type { Sink, SinkName } from "./sinks/sink.js";
+import type { Sink, SinkName, SinkOutcome } from "./sinks/sink.js";
 
 /** The task function of each sink: its queue is named after it. */
 export const DELIVERY_FUNCTIONS: Record<SinkName, string> = { bigquery: "deliverBigQuery", mongo: "deliverMongo", cosmos: "deliverCosmos" };
@@ -94,7 +95,8 @@ export async function enqueueDeliveries(
 async function taskOf(kit: FirestoreKit, envelope: ChangeEnvelope, nowMs: number): Promise<DeliveryTask> {
   if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_INLINE_ENVELOPE_BYTES) return { envelope };
   const id = encodedEventId(envelope.eventId);
-  await kit.db.doc(`${ENVELOPES}/${id}`).set({ envelope, expireAt: kit.sdk.Timestamp.fromMillis(nowMs + ENVELOPE_TTL_MS) });
+  // documentPath beside the (unindexed) envelope: an erasure finds a learner's stored changes by it (rights/).
+  await kit.db.doc(`${ENVELOPES}/${id}`).set({ envelope, documentPath: envelope.documentPath, expireAt: kit.sdk.Timestamp.fromMillis(nowMs + ENVELOPE_TTL_MS) });
   return { stored: id };
 }
 
@@ -108,7 +110,9 @@ const encodedEventId = (eventId: string) => Buffer.from(eventId).toString("base6
  */
 export async function deliverTask(kit: FirestoreKit, sink: Sink, task: DeliveryTask, retryCount: number, status: SinkStatus): Promise<void> {
   const envelope = await envelopeOf(kit, task);
-  const outcome = await sink.deliver(envelope);
+  // A change of an erased learner, even the erasure's own delete, would put their data back (or a tombstone naming it).
+  const owner = uidOfEnvelope(envelope);
+  const outcome: SinkOutcome = owner !== undefined && (await erasedUids(kit)).has(owner) ? { skipped: "erased" } : await sink.deliver(envelope);
   status.record(sink.name, outcome);
   if (!("failed" in outcome)) return;
   logs.deliveryAttemptFailed({ sink: sink.name, retryCount, collection: envelope.collection, eventId: envelope.eventId, error: outcome.failed });

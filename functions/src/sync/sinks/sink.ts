@@ -4,7 +4,8 @@ import type { ChangeEnvelope } from "../envelope.js";
 export const SINK_NAMES = ["bigquery", "mongo", "cosmos"] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
-export type SinkOutcome = { applied: true } | { skipped: "stale" | "unmapped" } | { failed: unknown };
+/** `erased`: the change is an erased learner's, and no sink may take it (rights/erased.ts). */
+export type SinkOutcome = { applied: true } | { skipped: "stale" | "unmapped" | "erased" } | { failed: unknown };
 
 /** How a delivery is applied. */
 export interface DeliverOptions {
