@@ -1,4 +1,7 @@
-/** The admin "Data sync" view: getSyncStatus every few seconds, and the flushNow / replayQuarantine / replayDeadLetters / reconcile buttons. */
+/**
+ * The admin "Data sync" view: getSyncStatus every few seconds (the health score, the write-behind, the sinks, and the
+ * collection counts of the last daily sweep), and the flushNow / replayQuarantine / replayDeadLetters / reconcile buttons.
+ */
 import type { MirroredCollection, SyncStatusResponse } from "../../functions/src/schemas/sync.ts";
 import type { Session } from "./session.ts";
 import { ago, el, errorText, every } from "./ui.ts";
@@ -13,6 +16,10 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
   const updated = el("span", { class: "muted", id: "status-updated" });
   const writeBehind = el("dl", { class: "stats", id: "write-behind" });
   const sinkRows = el("tbody", { id: "sinks" });
+  const health = el("strong", { id: "health-score", class: "big" }, "–");
+  const healthFactors = el("p", { class: "muted", id: "health-factors" });
+  const countRows = el("tbody", { id: "collection-counts" });
+  const countedAt = el("p", { class: "muted", id: "counted-at" });
   const actionLog = el("pre", { id: "action-log", class: "log" }, "No action yet.");
 
   const flushButton = el("button", { type: "button", id: "flush-now", class: "primary" }, "Flush now");
@@ -29,6 +36,7 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
     el(
       "div",
       { class: "grid" },
+      el("article", { class: "card" }, el("h2", {}, "Health"), el("div", { class: "completion" }, health, el("span", { class: "muted" }, " of 100")), healthFactors),
       el("article", { class: "card" }, el("h2", {}, "Migration and write-behind"), el("p", {}, "Phase: ", phase, " ", updated), writeBehind),
       el(
         "article",
@@ -50,10 +58,35 @@ export function mountAdminView(root: HTMLElement, session: Session): { refresh()
           sinkRows,
         ),
       ),
+      el(
+        "article",
+        { class: "card wide" },
+        el("h2", {}, "Documents per collection"),
+        el("table", { class: "sinks" }, el("thead", {}, el("tr", {}, ...["collection", "firestore", ...SINKS].map((h) => el("th", {}, h)))), countRows),
+        countedAt,
+      ),
     ),
   );
 
   function render(s: SyncStatusResponse) {
+    health.textContent = String(s.health.score);
+    health.dataset["value"] = String(s.health.score);
+    healthFactors.textContent = Object.entries(s.health.factors)
+      .filter(([, factor]) => factor !== null)
+      .map(([name, factor]) => `${name} ${factor}`)
+      .join(" · ");
+    countedAt.textContent = s.collections ? `Counted by the daily reconcile sweep ${ago(s.collections.countedAt)}.` : "Not counted yet: the daily reconcile sweep counts them.";
+    countRows.replaceChildren(
+      ...Object.entries(s.collections?.counts ?? {}).map(([collection, counts]) =>
+        el(
+          "tr",
+          { "data-collection": collection, class: SINKS.some((sink) => counts[sink] !== undefined && counts[sink] !== counts.firestore) ? "warn" : "" },
+          el("th", {}, collection),
+          el("td", {}, String(counts.firestore)),
+          ...SINKS.map((sink) => el("td", {}, counts[sink] === undefined ? "–" : String(counts[sink]))),
+        ),
+      ),
+    );
     phase.textContent = s.migrationPhase;
     updated.textContent = `· refreshed ${new Date().toLocaleTimeString()}`;
     const flush = s.writeBehind.lastFlush;

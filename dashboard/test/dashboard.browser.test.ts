@@ -111,6 +111,9 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
     await expect.poll(async () => Date.parse((await page.getAttribute("#last-flush", "data-at")) ?? "")).toBeGreaterThanOrEqual(clickedAt);
     expect(await page.textContent("#last-flush")).toContain("flushNow");
     expect(await page.locator("#sinks tr").count()).toBe(3);
+    const score = Number(await page.getAttribute("#health-score", "data-value"));
+    expect(score).toBeGreaterThanOrEqual(0);
+    expect(score).toBeLessThanOrEqual(100);
     await page.screenshot({ path: `${ARTIFACTS}dashboard-admin.png`, fullPage: true });
 
     // The flush wrote the pings' played segments to Firestore: coverage shows beside the live position.

@@ -42,6 +42,18 @@ export const SyncStatusResponse = z.strictObject({
       .nullable(),
   }),
   sinks: z.strictObject({ bigquery: SinkStatusView, mongo: SinkStatusView, cosmos: SinkStatusView }),
+  /** Live documents per mirrored collection in Firestore and each enabled sink, as the last daily sweep counted them. */
+  collections: z
+    .strictObject({
+      countedAt: z.string(),
+      counts: z.record(z.string(), z.strictObject({ firestore: z.number(), bigquery: z.number().optional(), mongo: z.number().optional(), cosmos: z.number().optional() })),
+    })
+    .nullable(),
+  /** 0..100: the lowest of the factors (sync/health.ts; docs/operations.md "The health score"). */
+  health: z.strictObject({
+    score: z.number(),
+    factors: z.strictObject({ writeBehind: z.number(), quarantine: z.number(), bigquery: z.number().nullable(), mongo: z.number().nullable(), cosmos: z.number().nullable() }),
+  }),
 });
 export type SyncStatusResponse = z.infer<typeof SyncStatusResponse>;
 

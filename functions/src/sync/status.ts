@@ -1,7 +1,7 @@
 /**
  * The sync status (API.md getSyncStatus), in O(1): the write-behind's document and its latest flush run, the sinks'
- * counter shards, one count of dead letters per sink and one of quarantined keys, and one DBSIZE per Upstash shard —
- * never a scan of user data.
+ * counter shards, one count of dead letters per sink and one of quarantined keys, one DBSIZE per Upstash shard, and
+ * the collection counts the daily sweep stored — never a scan of user data. The health score is computed from them.
  */
 import type { Redis } from "@upstash/redis";
 import type { FirestoreKit } from "../adapters/firestore.js";
@@ -11,7 +11,9 @@ import { flushRunPath, WRITE_BEHIND_DOC } from "../progress/flush-tasks.js";
 import { QUARANTINE_COLLECTION } from "../progress/store.js";
 import { windowStartMs } from "../progress/window.js";
 import type { SyncStatusResponse } from "../schemas/sync.js";
+import { readCollectionStats } from "./collection-stats.js";
 import { DEAD_LETTERS } from "./dead-letters.js";
+import { healthOf } from "./health.js";
 import { readSinkFigures } from "./sink-status.js";
 import { SINK_NAMES, type SinkName } from "./sinks/sink.js";
 
@@ -28,12 +30,13 @@ const iso = (value: unknown) => ((value as TimestampLike)?.toDate ? (value as { 
 
 export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Redis, "dbsize">[], options: StatusOptions): Promise<SyncStatusResponse> {
   const nowMs = options.nowMs ?? Date.now();
-  const [writeBehind, sinks, deadLetters, buffered, quarantined] = await Promise.all([
+  const [writeBehind, sinks, deadLetters, buffered, quarantined, collections] = await Promise.all([
     kit.db.doc(WRITE_BEHIND_DOC).get(),
     readSinkFigures(kit),
     Promise.all(SINK_NAMES.map(async (sink) => (await kit.db.collection(DEAD_LETTERS).where("sink", "==", sink).count().get()).data().count)),
     bufferedKeys(shards),
     kit.db.collection(QUARANTINE_COLLECTION).count().get().then((counted) => counted.data().count),
+    readCollectionStats(kit),
   ]);
   const lastFlush = writeBehind?.get("lastFlush") as Record<string, unknown> | undefined;
   const lastRunId = writeBehind?.get("lastRunId") as string | undefined;
@@ -55,6 +58,7 @@ export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Re
       queued: Math.max(0, figures.enqueued - figures.delivered - figures.skipped - figures.exhausted),
     };
   };
+  const sinkViews = { bigquery: sinkView("bigquery", 0), mongo: sinkView("mongo", 1), cosmos: sinkView("cosmos", 2) };
   return {
     migrationPhase: options.phase,
     writeBehind: {
@@ -73,7 +77,9 @@ export async function readSyncStatus(kit: FirestoreKit, shards: readonly Pick<Re
         : null,
       lastRun: run ? { runId: run.runId, partsTotal: run.partsTotal, partsDone: run.partsDone, keys: run.keys, writes: run.writes, failedKeys: run.failedKeys } : null,
     },
-    sinks: { bigquery: sinkView("bigquery", 0), mongo: sinkView("mongo", 1), cosmos: sinkView("cosmos", 2) },
+    sinks: sinkViews,
+    collections: collections ? { countedAt: collections.countedAt, counts: collections.collections } : null,
+    health: healthOf({ oldestDirtyAgeSeconds, windowSeconds: options.windowMs / 1000, quarantined, sinks: sinkViews, collections }),
   };
 }
 

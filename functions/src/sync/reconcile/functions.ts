@@ -13,6 +13,7 @@ import { enabledSinks, isMirrored, MIRRORED_DOCUMENTS } from "../functions.js";
 import type { SinkName } from "../sinks/sink.js";
 import { reconcile, type ReconcileTarget } from "./reconcile.js";
 import { sweepStep } from "./sweep.js";
+import { countCollections } from "../collection-stats.js";
 import { bigqueryReader } from "./readers/bigquery.js";
 import { cosmosReader } from "./readers/cosmos.js";
 import { mongoReader } from "./readers/mongo.js";
@@ -54,6 +55,8 @@ export async function reconcileSweep(days = RECONCILE_SWEEP_DAYS.value() || 7): 
   for (const sink of enabledSinks()) {
     for (const collection of collections) await sweepStep(kit, reconcileTarget(collection, sink.name), days).catch((error: unknown) => void failures.push(error));
   }
+  // Then the counts getSyncStatus shows, once the sweep has repaired what it found.
+  await countCollections(kit, collections, enabledSinks().map((sink) => READERS[sink.name])).catch((error: unknown) => void failures.push(error));
   if (failures.length) throw failures[0];
 }
 

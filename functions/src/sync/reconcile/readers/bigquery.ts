@@ -42,6 +42,16 @@ export function bigqueryReader(client: () => Promise<BigQuery>, datasetId: () =>
   return {
     name: "bigquery",
     expected: (envelope: ChangeEnvelope) => envelope.after ?? undefined,
+    async count(collection) {
+      const bq = await client();
+      try {
+        const [rows] = await bq.query({ query: `SELECT COUNT(*) AS n FROM \`${bq.projectId}.${datasetId()}.${latestView(collection)}\`` });
+        return Number((rows[0] as { n?: unknown } | undefined)?.n ?? 0);
+      } catch (error) {
+        if (isNotFound(error)) return 0;
+        throw error;
+      }
+    },
     async read(collection, envelopes) {
       const base = await prefix();
       const names = envelopes.map((envelope) => base + envelope.documentPath);

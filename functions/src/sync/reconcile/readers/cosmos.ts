@@ -26,6 +26,11 @@ export function cosmosReader(container: (name: string, partitionKeyPath: string)
       const mapped = cosmosItem(envelope);
       return mapped ? without(mapped.item, SYSTEM_FIELDS) : undefined;
     },
+    async count(collection) {
+      const query = "SELECT VALUE COUNT(1) FROM c WHERE (NOT IS_DEFINED(c._deleted) OR c._deleted = false)";
+      const { resources } = await (await containerOf(collection)).items.query<number>(query).fetchAll();
+      return resources.reduce((sum, partial) => sum + partial, 0);
+    },
     async read(collection, envelopes) {
       const wanted = new Map<string, { path: string; student: string }>();
       for (const envelope of envelopes) {

@@ -18,6 +18,7 @@ export function mongoReader(client: () => Promise<MongoClient>, databaseName: ()
         docs.map((doc) => [doc._id, { version: doc._v ?? "", deleted: doc._deleted === true, hash: contentHash(without(doc, RESERVED_FIELDS)) }]),
       );
     },
+    count: async (collection) => (await collectionOf(collection)).countDocuments({ _deleted: { $ne: true } } as Filter<MirrorDoc>),
     async *live(collection, range: KeyRange) {
       const target = await collectionOf(collection);
       let after = range.after;

@@ -24,6 +24,8 @@ export interface SinkReader {
   read(collection: string, envelopes: ChangeEnvelope[]): Promise<Map<string, Held>>;
   /** The sink's live documents in the range, in its own key order, a page at a time. */
   live(collection: string, range: KeyRange): AsyncIterable<LiveDoc[]>;
+  /** How many live documents of the collection the sink holds (one aggregate request). */
+  count(collection: string): Promise<number>;
 }
 
 /** Documents per sink request: the Firestore page size, so a page is one request each way. */
