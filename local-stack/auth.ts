@@ -1,7 +1,8 @@
 /**
  * The Firebase Auth emulator, as far as the Firebase JS SDK's `signInWithCustomToken` goes (dev tooling, never
  * deployed): the three REST routes the SDK calls through `connectAuthEmulator` — `accounts:signInWithCustomToken`,
- * `accounts:lookup` and the token refresh — at the emulator's URL scheme (`http://host:port/<Google API host>/v1/…`).
+ * `accounts:lookup` and the token refresh — at the emulator's URL scheme (`http://host:port/<Google API host>/v1/…`),
+ * and the Admin SDK's `deleteUser` (`projects/{p}/accounts:delete`), which fires the user-deletion Auth triggers.
  * It follows the official emulator's rules (firebase-tools, src/emulator/auth/operations.ts): custom tokens are JWTs
  * whose signature is not checked (`unsignedCustomToken` in tokens.ts makes them) or plain JSON, with the custom-token
  * audience, a `uid` and no reserved claim; ID tokens are unsigned (alg "none") and carry the custom claims, which the
@@ -32,6 +33,8 @@ export interface LocalAuth {
   stats(): { signIns: number; refreshes: number; lookups: number };
   /** Outage drills, as for the other REST stand-ins. */
   fault(mode: HttpFault): void;
+  /** Called with the uid of each user the Admin SDK deletes (`deleteUser`), as the emulator fires Auth triggers. */
+  onUserDeleted(listener: (uid: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ class AuthApiError extends Error {
 export async function startAuth(options: StartAuthOptions): Promise<LocalAuth> {
   const { projectId } = options;
   const stats = { signIns: 0, refreshes: 0, lookups: 0 };
+  const deleted: Array<(uid: string) => void> = [];
 
   async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     allowCors(request, response);
@@ -90,6 +94,15 @@ export async function startAuth(options: StartAuthOptions): Promise<LocalAuth> {
         project_id: projectId,
       });
     }
+    if (request.method === "POST" && path === `/identitytoolkit.googleapis.com/v1/projects/${projectId}/accounts:delete`) {
+      // The Admin SDK's deleteUser: an admin route, as in the emulator, which takes the owner token for credentials.
+      if (request.headers.authorization !== "Bearer owner") throw new AuthApiError(403, "INSUFFICIENT_PERMISSION");
+      const uid = fields["localId"];
+      if (typeof uid !== "string" || uid === "") throw new AuthApiError(400, "MISSING_LOCAL_ID");
+      // No users are kept, so any uid is deleted (the service would answer USER_NOT_FOUND for an unknown one).
+      for (const listener of deleted) listener(uid);
+      return send(response, 200, { kind: "identitytoolkit#DeleteAccountResponse" });
+    }
     throw new AuthApiError(404, `NOT_FOUND : the local Auth stand-in has no ${request.method} ${path}`);
   }
 
@@ -105,7 +118,7 @@ export async function startAuth(options: StartAuthOptions): Promise<LocalAuth> {
     },
   });
   const host = `127.0.0.1:${front.port}`;
-  return { host, url: `http://${host}`, stats: () => ({ ...stats }), fault: front.fault, stop: front.close };
+  return { host, url: `http://${host}`, stats: () => ({ ...stats }), fault: front.fault, onUserDeleted: (listener) => void deleted.push(listener), stop: front.close };
 }
 
 function issue(projectId: string, session: Session) {

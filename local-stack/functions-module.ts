@@ -38,16 +38,21 @@ export interface LoadedFunctions {
   schedules: Map<string, FunctionExport>;
   /** `onTaskDispatched` functions, each the target of the Cloud Tasks queue of its name. */
   tasks: Map<string, FunctionExport>;
+  /** 1st-gen Auth triggers (`auth.user().onDelete`), by name, with their event type (`providers/firebase.auth/eventTypes/user.delete`). */
+  authTriggers: Map<string, { fn: FunctionExport; eventType: string }>;
 }
+
+const AUTH_EVENTS = "providers/firebase.auth/eventTypes/";
 
 export async function loadFunctions(functionsDir = FUNCTIONS_DIR): Promise<LoadedFunctions> {
   const main = JSON.parse(readFileSync(join(functionsDir, "package.json"), "utf8")).main ?? "lib/index.js";
   const module = (await import(pathToFileURL(join(functionsDir, main)).href)) as Record<string, unknown>;
-  const loaded: LoadedFunctions = { callables: new Map(), triggers: new Map(), schedules: new Map(), tasks: new Map() };
+  const loaded: LoadedFunctions = { callables: new Map(), triggers: new Map(), schedules: new Map(), tasks: new Map(), authTriggers: new Map() };
   for (const [name, value] of Object.entries(module)) {
     const fn = value as FunctionExport;
     const endpoint = typeof value === "function" ? fn.__endpoint : undefined;
     if (endpoint?.callableTrigger) loaded.callables.set(name, fn);
+    else if (endpoint?.eventTrigger?.eventType.startsWith(AUTH_EVENTS)) loaded.authTriggers.set(name, { fn, eventType: endpoint.eventTrigger.eventType });
     else if (endpoint?.eventTrigger) loaded.triggers.set(name, fn);
     else if (endpoint?.scheduleTrigger) loaded.schedules.set(name, fn);
     else if (endpoint?.taskQueueTrigger) loaded.tasks.set(name, fn);

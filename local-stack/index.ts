@@ -10,6 +10,7 @@ import { startBigQuery, type LocalBigQuery } from "./bigquery/index.ts";
 import { startCallableHost, EMULATOR_TOKEN_ENV, type CallableHost } from "./callable-host.ts";
 import { startCosmos, type LocalCosmos } from "./cosmos/index.ts";
 import { startFirestore, type LocalFirestore } from "./firestore/index.ts";
+import { startAuthTriggers, type AuthTriggers } from "./auth-triggers.ts";
 import {
   applyParamDefaults,
   closeFunctionClients,
@@ -101,6 +102,8 @@ export interface Stack {
   auth?: LocalAuth;
   host: CallableHost;
   triggers: TriggerBridge;
+  /** The Auth triggers, fired by the Auth stand-in's user deletions. */
+  authTriggers: AuthTriggers;
   scheduler: Scheduler;
   /** The Cloud Tasks queues of the `onTaskDispatched` functions. */
   tasks: LocalTasks;
@@ -205,6 +208,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!firestore && functions.triggers.size) {
     log(`FIRESTORE_EMULATOR_HOST=${externalFirestore}: triggers are not fired by this stack; use firebase emulators:start for them`);
   }
+  const authTriggers = startAuthTriggers({ auth: auth ?? { onUserDeleted: () => undefined }, triggers: functions.authTriggers, projectId, log });
   const scheduler = startScheduler({
     schedules: functions.schedules,
     timers: options.scheduleTimers ?? false,
@@ -231,6 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(auth ? { auth } : {}),
     host,
     triggers,
+    authTriggers,
     scheduler,
     tasks,
     functions,
@@ -318,8 +323,9 @@ function upstashEnv(shards: LocalRedis[]): Record<string, string> {
 }
 
 /** Waits until no task is queued or running and no trigger is in flight (a task's writes fire triggers). */
-export async function quiesce(stack: Pick<Stack, "tasks" | "triggers">): Promise<void> {
+export async function quiesce(stack: Pick<Stack, "tasks" | "triggers" | "authTriggers">): Promise<void> {
   for (;;) {
+    await stack.authTriggers.idle();
     await stack.tasks.idle();
     await stack.triggers.idle();
     const busy = Object.values(stack.tasks.stats()).some((queue) => queue.pending + queue.inFlight > 0);

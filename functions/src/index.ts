@@ -4,7 +4,7 @@ export { submitAnswer } from "./answers/functions.js";
 export { getProfile, updateProfile } from "./profile/functions.js";
 export { getQuizProgress, startAttempt } from "./quizzes/functions.js";
 export { listPendingReviews, reviewAnswer } from "./reviews/functions.js";
-export { deleteMyData, deleteUserData, eraseUser, exportMyData, getErasure } from "./rights/functions.js";
+export { deleteMyData, deleteUserData, eraseOnUserDeleted, eraseUser, exportMyData, getErasure } from "./rights/functions.js";
 export {
   completeLecture,
   countLectures,

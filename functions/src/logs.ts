@@ -193,7 +193,7 @@ export function reconcileDone(fields: {
 }
 
 /** An erasure was asked for (its report: `_sync/erasures/requests/{requestId}`). No uid: the log must not name the learner. */
-export function erasureStarted(fields: { requestId: string; requestedBy: "self" | "admin" }): void {
+export function erasureStarted(fields: { requestId: string; requestedBy: "self" | "admin" | "auth" }): void {
   logger.info("rights.erasure_started", fields);
 }
 

@@ -68,14 +68,20 @@ async function writePaths(kit: FirestoreKit, requestId: string, paths: readonly 
   await batch.commit();
 }
 
-/** Starts an erasure: marks the learner erased, runs the first pass and schedules the follow-up. */
-export async function startErasure(deps: ErasureDeps, uid: string, requestedBy: string, nowMs = Date.now()): Promise<ErasureResponse> {
-  const requestId = randomUUID().replaceAll("-", "");
+/**
+ * Starts an erasure: marks the learner erased, runs the first pass and schedules the follow-up. `requestedBy` is the
+ * admin's uid, the learner's own, or "auth" for a deleted Auth user. A `requestId` given (an event's) that exists
+ * already answers that request as it stands: a redelivered event erases once.
+ */
+export async function startErasure(deps: ErasureDeps, uid: string, requestedBy: string, nowMs = Date.now(), requestId = randomUUID().replaceAll("-", "")): Promise<ErasureResponse> {
+  const ref = deps.kit.db.doc(`${ERASURE_REQUESTS}/${requestId}`);
+  const existing = await ref.get();
+  if (existing.exists) return responseOf(requestId, existing.data() as RequestDoc);
   await markErasedInFirestore(deps.kit, uid, requestId, nowMs);
   const empty = Object.fromEntries(ERASURE_STORES.map((store) => [store, { deleted: 0, remaining: 0 }])) as Record<ErasureStore, StoreErasure>;
   const request: RequestDoc = { uid, requestedBy, passes: 0, status: "pending", stores: empty };
-  await deps.kit.db.doc(`${ERASURE_REQUESTS}/${requestId}`).create({ ...request, createdAt: deps.kit.sdk.Timestamp.fromMillis(nowMs) });
-  logs.erasureStarted({ requestId, requestedBy: requestedBy === uid ? "self" : "admin" });
+  await ref.create({ ...request, createdAt: deps.kit.sdk.Timestamp.fromMillis(nowMs) });
+  logs.erasureStarted({ requestId, requestedBy: requestedBy === "auth" ? "auth" : requestedBy === uid ? "self" : "admin" });
   return runPass(deps, requestId, request, nowMs);
 }
 

@@ -1,6 +1,7 @@
 /** Registrations of the data rights capability (API.md "Data rights"): export, and erasure from every store. */
 import { HttpsError } from "firebase-functions/https";
 import { onTaskDispatched } from "firebase-functions/tasks";
+import { region as regionV1 } from "firebase-functions/v1";
 import { z } from "zod";
 import { bigquery } from "../adapters/bigquery.js";
 import { cosmosContainer } from "../adapters/cosmos.js";
@@ -10,6 +11,7 @@ import { upstash } from "../adapters/upstash.js";
 import { callable, type Caller } from "../callable.js";
 import { BIGQUERY_DATASET, ERASURE_FOLLOW_UP_SECONDS, ERASURE_RETRY_SECONDS, MONGODB_DATABASE, REDIS_SECRETS, REGION, SINK_SECRETS } from "../config.js";
 import { NotFoundError } from "../errors.js";
+import { derivedId } from "../ids.js";
 import * as logs from "../logs.js";
 import { onCallable } from "../on-callable.js";
 import { adminCallableOptions, callableOptions } from "../options.js";
@@ -67,6 +69,17 @@ export const handleDeleteMyData = callable({ name: "deleteMyData", schema: Delet
   startErasure(await erasureDeps(), caller.uid, caller.uid),
 );
 
+/**
+ * A deleted Firebase Auth user is erased too. Auth's user events exist only for 1st-gen functions (2nd gen has the
+ * blocking beforeCreate and beforeSignIn, no deletion event), so this one function is 1st gen, as in Firebase's
+ * Delete User Data extension. Auth may deliver an event twice: the event id names the request, so it runs once.
+ */
+export async function eraseDeletedUser(uid: string, eventId: string): Promise<void> {
+  await startErasure(await erasureDeps(), uid, "auth", Date.now(), requestIdOfEvent(eventId));
+}
+
+const requestIdOfEvent = (eventId: string) => `auth-${derivedId("auth-deletion", eventId)}`;
+
 export const handleGetErasure = callable({ name: "getErasure", schema: GetErasureRequest }, async (input, caller: Caller) => {
   const erasure = await readErasure(await firestoreKit(), input.requestId);
   // Another learner's request is answered as if it did not exist: its id tells them nothing.
@@ -95,6 +108,11 @@ export const exportMyData = onCallable(callableOptions, handleExportMyData);
 export const deleteMyData = onCallable(erasureOptions, handleDeleteMyData);
 export const deleteUserData = onCallable({ ...adminCallableOptions, secrets: ERASURE_SECRETS, timeoutSeconds: 540 }, handleDeleteUserData);
 export const getErasure = onCallable(callableOptions, handleGetErasure);
+export const eraseOnUserDeleted = regionV1(REGION)
+  .runWith({ secrets: ERASURE_SECRETS, memory: "512MB", timeoutSeconds: 540, maxInstances: 2 })
+  .auth.user()
+  .onDelete((user, context) => eraseDeletedUser(user.uid, context.eventId));
+
 export const eraseUser = onTaskDispatched(
   {
     region: REGION,

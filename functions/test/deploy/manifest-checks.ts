@@ -7,6 +7,8 @@
 import { secretMatches } from "./reach.ts";
 
 export interface ManifestEndpoint {
+  /** "gcfv2", or "gcfv1" for the one 1st-gen function (the Auth deletion trigger). */
+  platform?: string;
   region?: string[];
   availableMemoryMb?: number | null;
   timeoutSeconds?: number | null;
@@ -55,7 +57,9 @@ export function manifestProblems(manifest: Manifest, policy: ManifestPolicy): st
   for (const name of names) {
     const endpoint = manifest.endpoints[name] as ManifestEndpoint;
     if (endpoint.region?.join() !== policy.region) problems.push(`${name}: region ${endpoint.region?.join() ?? "unset"}, expected ${policy.region}`);
-    for (const option of ["availableMemoryMb", "timeoutSeconds", "cpu", "concurrency", "maxInstances"] as const) {
+    // A 1st-gen function serves one request at a time, with the CPU of its memory: it has neither option.
+    const options = endpoint.platform === "gcfv1" ? (["availableMemoryMb", "timeoutSeconds", "maxInstances"] as const) : (["availableMemoryMb", "timeoutSeconds", "cpu", "concurrency", "maxInstances"] as const);
+    for (const option of options) {
       if (endpoint[option] === null || endpoint[option] === undefined) problems.push(`${name}: ${option} left to the platform's default`);
     }
     if (endpoint.scheduleTrigger && !endpoint.scheduleTrigger.timeZone) problems.push(`${name}: schedule names no time zone`);

@@ -8,6 +8,8 @@
  */
 import type { Stack } from "@learnpulse/local-stack";
 import { DEMO_COURSE_ID, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
+import { initializeApp } from "firebase-admin/app";
+import { getAuth } from "firebase-admin/auth";
 import type { DocumentReference } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigquery } from "../../src/adapters/bigquery.js";
@@ -16,6 +18,8 @@ import { firestore, firestoreKit } from "../../src/adapters/firestore.js";
 import { mongo } from "../../src/adapters/mongo.js";
 import { BIGQUERY_DATASET, MONGODB_DATABASE } from "../../src/config.js";
 import { WRITE_BEHIND_DOC } from "../../src/progress/flush-tasks.js";
+import { ERASURE_REQUESTS } from "../../src/rights/erase.js";
+import { eraseDeletedUser } from "../../src/rights/functions.js";
 import { ERASED_KEY } from "../../src/rights/erased.js";
 import type { ErasureResponse } from "../../src/schemas/rights.js";
 import { MIRRORED_DOCUMENTS } from "../../src/sync/collections.js";
@@ -165,5 +169,29 @@ describe("erasure", () => {
     expect((await callFunction("deleteUserData", { uid: learner }, { uid: uniqueId("student") })).status).toBe(403);
     stack.bigquery.setStreamingBufferMs(0);
     await expect.poll(async () => (await call<ErasureResponse>("getErasure", { requestId: started.requestId }, { uid: learner })).status, { timeout: 30_000 }).toBe("done");
+  }, 60_000);
+
+  it("when the learner's Firebase Auth user is deleted, then the Auth trigger starts the same erasure, once", async () => {
+    const learner = uniqueId("erase-auth");
+    await call("recordActivity", { type: "login", clientEventId: uniqueId("ev") }, { uid: learner });
+    await triggersIdle();
+    const firedBefore = stack.authTriggers.stats().fired;
+    stack.bigquery.setStreamingBufferMs(0);
+
+    await getAuth(initializeApp({ projectId: stack.projectId }, uniqueId("admin-app"))).deleteUser(learner);
+    await stack.authTriggers.idle();
+
+    expect(stack.authTriggers.stats()).toMatchObject({ fired: firedBefore + 1, failed: 0 });
+    const requests = await (await firestore()).collection(ERASURE_REQUESTS).where("uid", "==", learner).get();
+    expect(requests.docs.map((doc) => doc.get("requestedBy"))).toEqual(["auth"]);
+    const requestId = requests.docs[0]?.id ?? "";
+    await expect.poll(async () => (await call<ErasureResponse>("getErasure", { requestId }, admin)).status, { timeout: 30_000 }).toBe("done");
+    expect((await traces(learner)).firestore).toEqual([]);
+
+    // Auth may deliver an event twice: the second delivery finds the request of the first.
+    const twice = uniqueId("erase-auth");
+    await eraseDeletedUser(twice, "event-delivered-twice");
+    await eraseDeletedUser(twice, "event-delivered-twice");
+    expect((await (await firestore()).collection(ERASURE_REQUESTS).where("uid", "==", twice).get()).size).toBe(1);
   }, 60_000);
 });

@@ -27,7 +27,7 @@ const secretNames = specs.filter((spec) => spec.type === "secret").map((spec) =>
 const REDIS_USERS = ["saveProgress", "getProgress", "flushNow", "flushPartition", "countLectures", "countQuizzes", "getSyncStatus"];
 const OPERATORS = ["replayDeadLetters", "reconcile", "reconcileDaily"];
 /** An erasure reaches every store (rights/). */
-const ERASERS = ["deleteUserData", "deleteMyData", "eraseUser"];
+const ERASERS = ["deleteUserData", "deleteMyData", "eraseUser", "eraseOnUserDeleted"];
 const USES: Record<string, string[]> = {
   UPSTASH_REDIS_REST_TOKEN: [...REDIS_USERS, ...ERASERS],
   MONGODB_URI: ["deliverMongo", ...OPERATORS, ...ERASERS],
