@@ -44,6 +44,18 @@ export const UPSTASH_TOKENS = Array.from({ length: LOADED_SHARDS }, (_, shard) =
  * Upstash databases the write-behind uses; a user's shard is a stable hash of the uid (progress/layout.ts).
  * @default 1
  */
+/**
+ * How long a ping or a read waits for Upstash before giving up (adapters/upstash.ts). Upstash answers writes in < 5 ms
+ * p99 in-region (upstash.com/docs/redis/features/globaldatabase); 500 ms is far beyond a healthy answer yet short
+ * enough that a client's 5-second ping cadence is not disturbed. The test stacks raise it: a test machine running
+ * a hundred test files at once stalls for longer than Upstash ever would.
+ */
+export const DEFAULT_UPSTASH_TIMEOUT_MS = 500;
+export const UPSTASH_TIMEOUT_MS = defineInt("UPSTASH_TIMEOUT_MS", {
+  description: "Milliseconds a ping or a read waits for Upstash before it sheds, degrades or answers unavailable.",
+  default: DEFAULT_UPSTASH_TIMEOUT_MS,
+});
+
 export const UPSTASH_SHARDS = defineInt("UPSTASH_SHARDS", { description: "Number of Upstash databases (shards) of the write-behind.", default: 1 });
 
 /**

@@ -38,6 +38,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     divertStructuredLogs(join(logDir, "functions.jsonl"));
     const stackLog = (line: string) => appendFileSync(join(logDir, "stack.log"), `${new Date().toISOString()} ${line}\n`);
     // Retries in milliseconds: a delivery queue's ten attempts (1 minute doubling to 6 hours) take about 3 s here.
+    // A machine running every test file at once stalls for seconds, which Upstash never does: the shared stack's
+    // functions wait longer for Redis than production's 500 ms (the tests of that timeout run stacks of their own).
+    process.env["UPSTASH_TIMEOUT_MS"] ??= "5000";
     shared.learnpulseStack = { stack: startStack({ scheduleTimers: false, taskBackoffScale: 0.0001, log: stackLog }), users: 0, logDir };
   }
   const entry = shared.learnpulseStack;

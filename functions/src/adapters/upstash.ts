@@ -1,15 +1,8 @@
 /** Upstash Redis through its official REST client, created once per instance on first use. */
 import { Redis, type Requester } from "@upstash/redis";
-import { serviceAddress, UPSTASH_TOKENS, UPSTASH_URLS } from "../config.js";
+import { serviceAddress, UPSTASH_TIMEOUT_MS, UPSTASH_TOKENS, UPSTASH_URLS } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { nodeHttpRequester, UpstashConnectionError, UpstashTimeoutError } from "./upstash-transport.js";
-
-/**
- * How long one Redis request may take before the caller gives up (and the ping falls back to Firestore).
- * Upstash answers writes in < 5 ms p99 in-region (upstash.com/docs/redis/features/globaldatabase); 500 ms is
- * far beyond a healthy answer yet short enough that a client's 5-second ping cadence is not disturbed.
- */
-export const REDIS_TIMEOUT_MS = 500;
 
 /**
  * How long one request of the flush may take: a page is a pipeline of up to 500 HGETALLs (FLUSH_PAGE_SIZE) and its
@@ -36,7 +29,7 @@ function clientOf(kind: "request" | "hset" | "bulk", shard: number, timeoutMs: n
 
 /** The client of the request paths (reads) of a shard: a slow Redis is given up on quickly. */
 export function upstash(shard = 0): Redis {
-  return clientOf("request", shard, REDIS_TIMEOUT_MS, 1);
+  return clientOf("request", shard, UPSTASH_TIMEOUT_MS.value(), 1);
 }
 
 /**
@@ -44,7 +37,7 @@ export function upstash(shard = 0): Redis {
  * second time: it is shed or degraded at once (progress/ping.ts); the HSET is idempotent, so one applied late is harmless.
  */
 export function upstashForHset(shard = 0): Redis {
-  return clientOf("hset", shard, REDIS_TIMEOUT_MS, 0);
+  return clientOf("hset", shard, UPSTASH_TIMEOUT_MS.value(), 0);
 }
 
 /** The client of bulk work (the flush): the same Redis, with time for big pipelines. */

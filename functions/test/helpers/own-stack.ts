@@ -9,9 +9,15 @@ import { startStack, type Stack, type StackOptions } from "@learnpulse/local-sta
 /** Set by setup-env.ts from the shared stack; startStack would take them for external servers and use those. */
 const SHARED_SERVERS = ["FIRESTORE_EMULATOR_HOST", "MONGODB_URI", "FIREBASE_AUTH_EMULATOR_HOST"];
 
+/**
+ * As for the shared stack (global-setup.ts): a test machine busy with every file at once stalls longer than Upstash
+ * ever does, so Redis gets 5 s, not production's 500 ms. A file about that timeout passes UPSTASH_TIMEOUT_MS itself.
+ */
+const TEST_PARAMS = { UPSTASH_TIMEOUT_MS: "5000" };
+
 export async function startOwnStack(params: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   for (const name of SHARED_SERVERS) delete process.env[name];
-  Object.assign(process.env, params);
+  Object.assign(process.env, TEST_PARAMS, params);
   const stack = await startStack({ log: () => undefined, ...options });
   Object.assign(process.env, stack.env);
   return stack;

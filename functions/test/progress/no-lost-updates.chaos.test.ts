@@ -32,7 +32,9 @@ class Killed extends Error {}
 let stack: Stack;
 let fronts: RedisFront[] = [];
 beforeAll(async () => {
-  stack = await startOwnStack({ UPSTASH_SHARDS: String(SHARDS) }, { shards: SHARDS });
+  // Production's Redis timeout (config.ts DEFAULT_UPSTASH_TIMEOUT_MS, which this file imports only once the stack has
+  // set the shard params): the fronts below hold requests past it.
+  stack = await startOwnStack({ UPSTASH_SHARDS: String(SHARDS), UPSTASH_TIMEOUT_MS: "500" }, { shards: SHARDS });
 }, 60_000);
 afterAll(async () => {
   await Promise.all(fronts.map((front) => front.close()));
@@ -42,7 +44,8 @@ afterAll(async () => {
 describe("no lost updates (chaos)", () => {
   it(`when pings on ${SHARDS} shards race partitioned flushes that fail and crash, then Firestore ends with every acknowledged position and segment`, async () => {
     const { firestore } = await import("../../src/adapters/firestore.js");
-    const { createUpstashClient, REDIS_TIMEOUT_MS, upstashBulk } = await import("../../src/adapters/upstash.js");
+    const { createUpstashClient, upstashBulk } = await import("../../src/adapters/upstash.js");
+    const { DEFAULT_UPSTASH_TIMEOUT_MS } = await import("../../src/config.js");
     const { RateLimitedError } = await import("../../src/errors.js");
     const { flushAll, flushLockKey } = await import("../../src/progress/flush.js");
     const { flushDeps, pingCacheOf, writeDirect } = await import("../../src/progress/functions.js");
@@ -62,14 +65,14 @@ describe("no lost updates (chaos)", () => {
     // The pings' way to Redis: 5% held past the deadline, 2% reset before Redis sees them, 2% after it applied them.
     const faulty = (): FrontAction => {
       const roll = random();
-      if (roll < 0.05) return { kind: "hold", ms: REDIS_TIMEOUT_MS + 200 };
+      if (roll < 0.05) return { kind: "hold", ms: DEFAULT_UPSTASH_TIMEOUT_MS + 200 };
       if (roll < 0.07) return { kind: "reset-before" };
       if (roll < 0.09) return { kind: "reset-after" };
       return { kind: "pass" };
     };
     fronts = await Promise.all(stack.redisShards.map((shard) => startRedisFront(shard.restUrl, faulty)));
     const pingCaches = stack.redisShards.map((shard, n) =>
-      pingCacheOf(createUpstashClient({ url: (fronts[n] as RedisFront).url, token: shard.token, timeoutMs: REDIS_TIMEOUT_MS, retries: 0 })),
+      pingCacheOf(createUpstashClient({ url: (fronts[n] as RedisFront).url, token: shard.token, timeoutMs: DEFAULT_UPSTASH_TIMEOUT_MS, retries: 0 })),
     );
 
     const base: FlushDeps = { ...(await flushDeps()), windowMs: WINDOW_MS, graceMs: GRACE_MS };

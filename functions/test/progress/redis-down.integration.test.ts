@@ -4,6 +4,7 @@
  * to Firestore.
  * On a stack of this file's own, since the faults would break every other file's pings and flushes on the shared one.
  */
+import { DEFAULT_UPSTASH_TIMEOUT_MS } from "../../src/config.js";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
@@ -19,7 +20,7 @@ const admin = { claims: { admin: true } };
 let stack: Stack;
 beforeAll(async () => {
   // Task retries in milliseconds rather than the queue's 30 s and more.
-  stack = await startOwnStack({}, { taskBackoffScale: 0.001 });
+  stack = await startOwnStack({ UPSTASH_TIMEOUT_MS: String(DEFAULT_UPSTASH_TIMEOUT_MS) }, { taskBackoffScale: 0.001 });
 });
 afterEach(() => stack.redis.fault(false));
 afterAll(async () => {

@@ -6,6 +6,7 @@
  * Sent again later, as the ProgressTracker does, they land, and nothing acknowledged is lost. On a stack of this file's
  * own: its Redis is the slow one.
  */
+import { DEFAULT_UPSTASH_TIMEOUT_MS } from "../../src/config.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
@@ -18,7 +19,7 @@ const PLAYERS = 300;
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startOwnStack({}, { redisCommandsPerSecond: RATE });
+  stack = await startOwnStack({ UPSTASH_TIMEOUT_MS: String(DEFAULT_UPSTASH_TIMEOUT_MS) }, { redisCommandsPerSecond: RATE });
 });
 afterAll(async () => {
   await stack?.stop();

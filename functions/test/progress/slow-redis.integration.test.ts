@@ -8,7 +8,7 @@
  * - its HSET, applied after the client gave up, is harmless: it neither hides nor overwrites a newer ping.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REDIS_TIMEOUT_MS } from "../../src/adapters/upstash.js";
+import { DEFAULT_UPSTASH_TIMEOUT_MS as REDIS_TIMEOUT_MS } from "../../src/config.js";
 import type { Stack } from "@learnpulse/local-stack";
 import { seedDemoCatalogue } from "@learnpulse/local-stack";
 import { firestore } from "../../src/adapters/firestore.js";
@@ -25,7 +25,7 @@ let slow = false;
 /** How long the front holds a request while `slow`. */
 let holdMs = DELAY_MS;
 beforeAll(async () => {
-  stack = await startOwnStack();
+  stack = await startOwnStack({ UPSTASH_TIMEOUT_MS: String(REDIS_TIMEOUT_MS) });
   front = await startRedisFront(stack.redis.restUrl, () => (slow ? { kind: "hold", ms: holdMs } : { kind: "pass" }));
   // Before the functions create their Redis clients (on first use), point them at the front.
   process.env["UPSTASH_REDIS_REST_URL"] = front.url;
