@@ -58,6 +58,7 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
   #txs: Transactions;
   #hub: WatchHub;
   #access: Access;
+  #writeStreams = 0;
 
   constructor(store: DocumentStore, txs: Transactions, hub: WatchHub, access: Access) {
     // The package's state backs only the RPCs nobody calls now; ours all read DocumentStore.
@@ -111,8 +112,6 @@ export class LocalFirestoreService extends FirestoreServiceV1Impl {
     });
     call.on("end", () => call.end());
   }
-
-  #writeStreams = 0;
 
   /** A client's writes, each against the rules with the document before and after it (the Admin SDK's pass). */
   #checkWrites(caller: Caller, writes: Write[]): void {
