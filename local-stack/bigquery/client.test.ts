@@ -308,6 +308,19 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
     local.setStreamingBufferMs(30 * 60_000);
   });
 
+  it("when a view's query is patched (setMetadata), then it reads the new definition and reports the new schema", async () => {
+    const view = bq.dataset(DATASET).table("patched_view");
+    await view.create({ view: { query: `SELECT document_id FROM \`${DATASET}.${CHANGELOG}\``, useLegacySql: false } });
+    await table.insert([change("p1", "CREATE", "2024-05-01T00:00:00Z")], { raw: true });
+
+    await view.setMetadata({ view: { query: `SELECT document_id, operation FROM \`${DATASET}.${CHANGELOG}\``, useLegacySql: false } });
+
+    const [metadata] = await view.getMetadata();
+    expect((metadata as { schema: { fields: { name: string }[] } }).schema.fields.map((field) => field.name)).toEqual(["document_id", "operation"]);
+    expect(await local.query(`SELECT * FROM ${DATASET}.patched_view`)).toEqual([{ document_id: "p1", operation: "CREATE" }]);
+    await expect(table.setMetadata({ schema: { fields: [] } })).rejects.toMatchObject({ code: 400 });
+  });
+
   it("answers unsupported SQL with a 400 and a missing table with a 404", async () => {
     await expect(bq.query("UPDATE learnpulse.answers_raw_changelog SET data = NULL WHERE true")).rejects.toMatchObject({
       code: 400,

@@ -148,6 +148,9 @@ export async function startServer(store: Store, port: number, stats: () => BigQu
         return send(res, 200, await store.createTable(datasetId!, body));
       case "GET datasets/{d}/tables/{t}":
         return send(res, 200, await store.getTable(datasetId!, tableId!));
+      case "PATCH datasets/{d}/tables/{t}":
+      case "PUT datasets/{d}/tables/{t}":
+        return send(res, 200, await store.patchTable(datasetId!, tableId!, body));
       case "DELETE datasets/{d}/tables/{t}":
         await store.deleteTable(datasetId!, tableId!);
         return send(res, 204);

@@ -28,6 +28,18 @@ describe("BigQuery → DuckDB translation", () => {
     expect(translate("SELECT 1 FROM `demo-p.d.t` JOIN `d.u` USING (x)", "demo-p").tables).toEqual(["d.t", "d.u"]);
   });
 
+  it("turns UNNEST in FROM into a named column, and WITH OFFSET into a lateral subquery counting from 0", () => {
+    expect(sql("SELECT key FROM d.t AS l, UNNEST(JSON_KEYS(PARSE_JSON(l.m), 1)) AS key")).toBe("SELECT key FROM d.t AS l, UNNEST(bq_json_keys(bq_parse_json(l.m), 1)) AS _u0(key)");
+    expect(sql("SELECT item, i FROM d.t AS l, UNNEST(JSON_QUERY_ARRAY(l.a, '$.x')) AS item WITH OFFSET AS i")).toBe(
+      "SELECT item, i FROM d.t AS l, (SELECT v.item AS item, v._o - 1 AS i FROM UNNEST(bq_json_query_array(l.a, '$.x')) WITH ORDINALITY AS v(item, _o)) AS _u0",
+    );
+    expect(() => sql("SELECT 1 FROM d.t, UNNEST(x)")).toThrow(/needs AS <name>/);
+  });
+
+  it("turns a JSON subscript into DuckDB's -> and the LAX conversions into macros", () => {
+    expect(sql("SELECT LAX_FLOAT64(PARSE_JSON(m)[key]) FROM d.t")).toBe("SELECT bq_lax_float64(bq_parse_json(m)->(key)) FROM d.t");
+  });
+
   it("refuses another project's tables", () => {
     expect(() => sql("SELECT 1 FROM `other.d.t`")).toThrow(/project other is not served/);
   });

@@ -17,6 +17,10 @@
  *    CURRENT_TIMESTAMP() → CAST(now() AS TIMESTAMP), GENERATE_UUID() → CAST(gen_random_uuid() AS VARCHAR).
  *  - `CAST(x AS FLOAT64|BYTES|NUMERIC|BIGNUMERIC)` → DOUBLE | BLOB | DECIMAL(38, 9) (INT64, STRING, BOOL exist in DuckDB).
  *  - `x IN UNNEST(@list)` → `x IN (SELECT UNNEST($list))`.
+ *  - JSON: JSON_QUERY_ARRAY, JSON_KEYS, PARSE_JSON, LAX_FLOAT64/INT64/BOOL/STRING and TO_JSON_STRING → macros of the
+ *    same meaning (DUCKDB_MACROS, created with the database); a JSON subscript `f(...)[key]` → `f(...) -> (key)`.
+ *  - In FROM: `UNNEST(e) AS x` → `UNNEST(e) AS _uN(x)`, and `UNNEST(e) AS x WITH OFFSET AS i` → a lateral subquery
+ *    numbering the items from 0 (DuckDB's WITH ORDINALITY counts from 1).
  */
 
 export class UnsupportedSql extends Error {
@@ -44,7 +48,29 @@ const FUNCTIONS: Record<string, string> = {
   COUNTIF: "count_if",
   LOGICAL_AND: "bool_and",
   LOGICAL_OR: "bool_or",
+  JSON_QUERY_ARRAY: "bq_json_query_array",
+  JSON_KEYS: "bq_json_keys",
+  PARSE_JSON: "bq_parse_json",
+  LAX_FLOAT64: "bq_lax_float64",
+  LAX_INT64: "bq_lax_int64",
+  LAX_BOOL: "bq_lax_bool",
+  LAX_STRING: "bq_lax_string",
+  TO_JSON_STRING: "bq_to_json_string",
 };
+
+/** BigQuery functions DuckDB has under other shapes, as macros the store creates once (store.ts). */
+export const DUCKDB_MACROS = [
+  // JSON_QUERY_ARRAY returns the array's items as JSON texts; json_extract with [*] does.
+  "CREATE MACRO bq_json_query_array(j, p) AS json_extract(j, p || '[*]')",
+  // JSON_KEYS(json, 1): the top-level keys (the only depth the project asks for).
+  "CREATE MACRO bq_json_keys(j, d := 1) AS json_keys(j)",
+  "CREATE MACRO bq_parse_json(s) AS CAST(s AS JSON)",
+  "CREATE MACRO bq_lax_float64(j) AS TRY_CAST(j AS DOUBLE)",
+  "CREATE MACRO bq_lax_int64(j) AS TRY_CAST(TRY_CAST(j AS DOUBLE) AS BIGINT)",
+  "CREATE MACRO bq_lax_bool(j) AS TRY_CAST(j AS BOOLEAN)",
+  "CREATE MACRO bq_lax_string(j) AS json_extract_string(j, '$')",
+  "CREATE MACRO bq_to_json_string(j) AS CAST(j AS VARCHAR)",
+];
 
 /** Functions called with no arguments, replaced whole (with their empty parentheses). */
 const NULLARY: Record<string, string> = {
@@ -166,7 +192,10 @@ export function translate(sql: string, projectId: string): Translation {
   const textAt = (i: number) => (i >= 0 ? tokens[i]!.text.toUpperCase() : "");
   // closing parentheses to add after the token at the given index (IN UNNEST)
   const closeAfter = new Map<number, number>();
+  // text to put instead of the token at the given index (a subscript's `]`, an UNNEST's closing parenthesis)
+  const replaceAt = new Map<number, string>();
   const skip = new Set<number>();
+  let unnests = 0;
 
   for (let i = 0; i < tokens.length; i++) {
     if (skip.has(i)) continue;
@@ -221,18 +250,51 @@ export function translate(sql: string, projectId: string): Translation {
           const close = matchingParen(tokens, after);
           out.push("(SELECT UNNEST");
           closeAfter.set(close, (closeAfter.get(close) ?? 0) + 1);
+        } else if (upper === "UNNEST" && [",", "JOIN", "FROM"].includes(textAt(before)) && textAt(after) === "(") {
+          // UNNEST(e) AS x [WITH OFFSET [AS] i] in FROM: name the column, and count the offset from 0.
+          const close = matchingParen(tokens, after);
+          const as = next(close);
+          const name = textAt(as) === "AS" ? next(as) : -1;
+          if (name < 0 || tokens[name]!.kind !== "word") throw new UnsupportedSql("UNNEST in FROM needs AS <name> in the local BigQuery stand-in");
+          const alias = `_u${unnests++}`;
+          const item = tokens[name]!.text;
+          for (let j = close + 1; j <= name; j++) skip.add(j);
+          if (textAt(next(name)) === "WITH" && textAt(next(next(name))) === "OFFSET") {
+            const offsetAs = next(next(next(name)));
+            const offset = textAt(offsetAs) === "AS" ? next(offsetAs) : offsetAs;
+            for (let j = name + 1; j <= offset; j++) skip.add(j);
+            out.push("(SELECT v.", item, " AS ", item, ", v._o - 1 AS ", tokens[offset]!.text, " FROM UNNEST");
+            replaceAt.set(close, `) WITH ORDINALITY AS v(${item}, _o)) AS ${alias}`);
+          } else {
+            out.push("UNNEST");
+            replaceAt.set(close, `) AS ${alias}(${item})`);
+          }
         } else {
           out.push(token.text);
         }
         break;
       }
       default:
-        out.push(token.text);
+        if (replaceAt.has(i)) out.push(replaceAt.get(i)!);
+        // A JSON subscript, `PARSE_JSON(s)[key]`: DuckDB's -> takes the key as an expression.
+        else if (token.text === "[" && textAt(prev(i)) === ")") {
+          out.push("->(");
+          replaceAt.set(matchingBracket(tokens, i), ")");
+        } else out.push(token.text);
     }
     const extra = closeAfter.get(i);
     if (extra) out.push(")".repeat(extra));
   }
   return { sql: out.join("").replace(/;\s*$/, ""), params: [...params], tables: [...tables], statement: first === "DELETE" ? "delete" : "select" };
+}
+
+function matchingBracket(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    if (tokens[j]!.text === "[") depth++;
+    if (tokens[j]!.text === "]" && --depth === 0) return j;
+  }
+  throw new UnsupportedSql("unbalanced brackets");
 }
 
 function matchingParen(tokens: Token[], open: number): number {

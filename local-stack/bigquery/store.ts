@@ -4,7 +4,7 @@
  * queue, so an insertAll (checks, insertId dedup, append) is atomic with respect to queries.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
-import { translate, UnsupportedSql } from "./sql.ts";
+import { DUCKDB_MACROS, translate, UnsupportedSql } from "./sql.ts";
 import {
   columnDefinitions,
   encodeCell,
@@ -135,6 +135,7 @@ export class Store {
     await connection.run("SET TimeZone = 'UTC'");
     // BigQuery sorts NULLs first ascending and last descending (DuckDB's default is last both ways)
     await connection.run("SET default_null_order = 'nulls_first_on_asc_last_on_desc'");
+    for (const macro of DUCKDB_MACROS) await connection.run(macro);
     return new Store(connection, projectId, dedupWindowMs);
   }
 
@@ -221,6 +222,33 @@ export class Store {
     const dataset = this.datasets.get(datasetId);
     if (!dataset) throw notFound(`Not found: Dataset ${this.projectId}:${datasetId}`);
     return [...dataset.tables.values()].map((t) => t.resource);
+  }
+
+  /**
+   * tables.patch: a view's query (re)defined, or descriptive fields (description, labels, friendlyName) changed. A
+   * table's schema change is refused: the project never patches one.
+   */
+  patchTable(datasetId: string, tableId: string, body: Record<string, unknown>): Promise<TableResource> {
+    return this.serial(async () => {
+      const table = this.table(datasetId, tableId);
+      const view = body["view"] as { query?: string; useLegacySql?: boolean } | undefined;
+      if (body["schema"] !== undefined && table.resource.type === "TABLE") throw invalid("The local BigQuery stand-in does not patch a table's schema");
+      if (view) {
+        if (table.resource.type !== "VIEW") throw invalid(`${datasetId}.${tableId} is a table, not a view`);
+        if (view.useLegacySql !== false) throw invalid("Legacy SQL views are not supported by the local BigQuery stand-in: set view.useLegacySql to false");
+        const name = `"${datasetId}"."${tableId}"`;
+        const sql = this.translateOrThrow(view.query ?? "");
+        await this.duck(() => this.connection.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`));
+        const reader = await this.connection.runAndReadAll(`SELECT * FROM ${name} LIMIT 0`);
+        const names = reader.columnNames();
+        table.resource.view = { query: view.query ?? "", useLegacySql: false };
+        table.resource.schema = { fields: reader.columnTypes().map((type, i) => resultField(names[i]!, type)) };
+      }
+      for (const field of ["description", "labels", "friendlyName"]) if (body[field] !== undefined) table.resource[field] = body[field];
+      table.resource.lastModifiedTime = String(Date.now());
+      table.resource.etag = etag();
+      return table.resource;
+    });
   }
 
   createTable(datasetId: string, body: Record<string, unknown>): Promise<TableResource> {

@@ -2,7 +2,10 @@
  * The BigQuery sink: an append-only changelog per collection with insertId = event id, and a "latest" view.
  * Dataset, table and view are created once per instance (the promise is cached), not per event.
  */
-import type { BigQuery, Table } from "@google-cloud/bigquery";
+import type { BigQuery, Dataset, Table } from "@google-cloud/bigquery";
+import { STORED_SCHEMAS } from "../../schemas/stored.js";
+import { isMirroredCollection, MIRRORED_DOCUMENTS } from "../collections.js";
+import { typedViews } from "../mappers/bigquery-views.js";
 import type { ChangeEnvelope } from "../envelope.js";
 import { CHANGELOG_SCHEMA, changelogRow, changelogTable, latestView, latestViewSql } from "../mappers/bigquery.js";
 import { outcomeOf, type Sink } from "./sink.js";
@@ -51,5 +54,20 @@ async function ensureTable(client: () => Promise<BigQuery>, datasetId: string, c
     autoCreate: true,
     view: { query: latestViewSql(bq.projectId, datasetId, collection), useLegacySql: false },
   });
+  await ensureTypedViews(dataset, bq.projectId, datasetId, collection);
   return table;
+}
+
+/** The typed views (mappers/bigquery-views.ts), created, or redefined when the schema they come from has changed. */
+async function ensureTypedViews(dataset: Dataset, projectId: string, datasetId: string, collection: string): Promise<void> {
+  const schema = isMirroredCollection(collection) ? STORED_SCHEMAS[collection] : undefined;
+  if (!schema || !isMirroredCollection(collection)) return;
+  for (const typed of typedViews({ projectId, dataset: datasetId, collection, pattern: MIRRORED_DOCUMENTS[collection], schema })) {
+    const definition = { query: typed.sql, useLegacySql: false };
+    const view = dataset.table(typed.name);
+    // get() passes what it is given on to the create it may make (its type names only autoCreate).
+    const createIfMissing = { autoCreate: true, view: definition };
+    await view.get(createIfMissing);
+    if ((view.metadata as { view?: { query?: string } }).view?.query !== typed.sql) await view.setMetadata({ view: definition });
+  }
 }
