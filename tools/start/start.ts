@@ -42,6 +42,7 @@ Cosmos DB      ${stack.cosmos.endpoint}  (stand-in)
 Auth emulator  http://${stack.env.FIREBASE_AUTH_EMULATOR_HOST}${stack.auth ? "  (stand-in: signInWithCustomToken with unsigned custom tokens)" : "  (external)"}
 Callables      ${stack.host.baseUrl}/{name}: ${[...stack.functions.callables.keys()].join(", ")}
 Triggers       ${[...stack.functions.triggers.keys()].join(", ") || "(none)"}
+Auth triggers  ${[...stack.functions.authTriggers.keys()].join(", ") || "(none)"}  (fired by the Admin SDK's deleteUser at the Auth emulator)
 Schedules      ${[...stack.functions.schedules.keys()].join(", ") || "(none)"}
 Task queues    ${stack.env.CLOUD_TASKS_EMULATOR_HOST}: ${[...stack.functions.tasks.keys()].join(", ") || "(none)"}
 Stack control  ${stack.env.LEARNPULSE_STACK_URL}/stats
