@@ -2,7 +2,7 @@ import type { CallableRequest } from "firebase-functions/https";
 import { describe, expect, it } from "vitest";
 import { handleGetStudentStats } from "../../src/activity/functions.js";
 import { localDate } from "../../src/activity/days.js";
-import { firestore } from "../../src/adapters/firestore.js";
+import { createCourse } from "../helpers/progress.js";
 import { callFunction, uniqueId } from "../helpers/stack.js";
 
 const asRequest = (uid: string, data: unknown = {}) =>
@@ -19,16 +19,22 @@ describe("getStudentStats (handler)", () => {
     });
   });
 
-  it("when the user document holds stats, then it answers them from that one document", async () => {
+  it("when a learner was active yesterday and today and completed a lecture, then it answers the streak and totals that made", async () => {
     const uid = uniqueId("active");
-    const db = await firestore();
-    const stats = { currentStreak: 2, longestStreak: 5, lastActiveDate: localDate(Date.now()), totalCompletedLectures: 7, totalActiveDays: 11 };
-    await db.doc(`users/${uid}`).set({ ...stats, timezone: "UTC" });
-    try {
-      await expect(handleGetStudentStats(asRequest(uid))).resolves.toEqual(stats);
-    } finally {
-      await db.doc(`users/${uid}`).delete();
+    const { courseId, lectureIds } = await createCourse(1);
+    const dayMs = 86_400_000;
+    for (const occurredAt of [Date.now() - dayMs, Date.now()]) {
+      expect((await callFunction("recordActivity", { type: "login", clientEventId: uniqueId("ev"), occurredAt }, { uid })).status).toBe(200);
     }
+    expect((await callFunction("completeLecture", { courseId, lectureId: lectureIds[0] }, { uid })).status).toBe(200);
+
+    await expect(handleGetStudentStats(asRequest(uid))).resolves.toEqual({
+      currentStreak: 2,
+      longestStreak: 2,
+      lastActiveDate: localDate(Date.now()),
+      totalCompletedLectures: 1,
+      totalActiveDays: 2,
+    });
   });
 });
 
