@@ -1,9 +1,11 @@
 /**
  * The migration phase drill: with Cosmos retired, changes reach BigQuery and MongoDB but not a single Cosmos write
  * happens (counted at the Cosmos stand-in); back in dual_write, reconcile with repair brings Cosmos level again and
- * the next reconcile is clean (the rollback drill in README). Runs in the chaos group: it reads stack-wide counters.
+ * the next reconcile is clean (the rollback drill in README). On a stack of this file's own: it switches the phase for
+ * every function and counts every Cosmos write, which no other file's changes may add to.
  */
-import { describe, expect, it } from "vitest";
+import type { Stack } from "@learnpulse/local-stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firestore } from "../../src/adapters/firestore.js";
 import { readCosmos, readMongo } from "../helpers/sinks.js";
 import { resetStats, setParam, stackStats, triggersIdle, uniqueId } from "../helpers/stack.js";
@@ -11,6 +13,15 @@ import { buildEnvelope } from "../../src/sync/envelope.js";
 import { reconcile } from "../../src/sync/reconcile/reconcile.js";
 import { reconcileTarget } from "../../src/sync/reconcile/functions.js";
 import { firestoreKit } from "../../src/adapters/firestore.js";
+import { startOwnStack } from "../helpers/own-stack.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startOwnStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
 
 describe("migration phase drill", () => {
   it("when Cosmos is retired, then changes reach the other sinks and Cosmos gets no write at all", async () => {
