@@ -217,3 +217,8 @@ export function erasurePassFailed(fields: { requestId: string; error: unknown })
   const { requestId, error } = fields;
   logger.warn("rights.erasure_pass_failed", { requestId, error: error instanceof Error ? { name: error.name, message: errorMessage(error) } : errorMessage(error) });
 }
+
+/** A deleted Auth user whose uid could not have stored anything (not an id the callables accept): nothing to erase. */
+export function erasureSkipped(fields: { reason: "uid_not_an_id" }): void {
+  logger.info("rights.erasure_skipped", fields);
+}

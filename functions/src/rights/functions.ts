@@ -17,6 +17,7 @@ import { onCallable } from "../on-callable.js";
 import { adminCallableOptions, callableOptions } from "../options.js";
 import { userShards } from "../progress/shards.js";
 import { RATE_LIMITS } from "../rate-limit.js";
+import { ID_PATTERN } from "../schemas/common.js";
 import { DeleteMyDataRequest, DeleteUserDataRequest, ExportMyDataRequest, GetErasureRequest } from "../schemas/rights.js";
 import { sinkEnabled } from "../sync/functions.js";
 import { toFieldIssues } from "../validation.js";
@@ -75,6 +76,9 @@ export const handleDeleteMyData = callable({ name: "deleteMyData", schema: Delet
  * Delete User Data extension. Auth may deliver an event twice: the event id names the request, so it runs once.
  */
 export async function eraseDeletedUser(uid: string, eventId: string): Promise<void> {
+  // The callables refuse a uid that is not an id (callable.ts), so such a user stored nothing; and a glob character in
+  // it would make the Redis pass's SCAN match other learners' keys.
+  if (!ID_PATTERN.test(uid)) return logs.erasureSkipped({ reason: "uid_not_an_id" });
   await startErasure(await erasureDeps(), uid, "auth", Date.now(), requestIdOfEvent(eventId));
 }
 

@@ -193,5 +193,9 @@ describe("erasure", () => {
     await eraseDeletedUser(twice, "event-delivered-twice");
     await eraseDeletedUser(twice, "event-delivered-twice");
     expect((await (await firestore()).collection(ERASURE_REQUESTS).where("uid", "==", twice).get()).size).toBe(1);
+
+    // A uid the callables would refuse stored nothing, and its glob characters must not reach the Redis pass's SCAN.
+    await eraseDeletedUser("a*", "event-of-an-odd-uid");
+    expect((await (await firestore()).collection(ERASURE_REQUESTS).where("uid", "==", "a*").get()).size).toBe(0);
   }, 60_000);
 });
