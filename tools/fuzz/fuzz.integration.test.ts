@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFuzz, type FuzzTarget } from "./runner.ts";
-import { prepareFuzzing, stackProbe } from "./stack.ts";
+import { FUZZ_PARAMS, prepareFuzzing, stackProbe } from "./stack.ts";
 import type { Stack } from "@learnpulse/local-stack";
 import { startOwnStack } from "../../functions/test/helpers/own-stack.js";
 
@@ -17,7 +17,7 @@ const SEED = Number(process.env["FUZZ_SEED"] ?? Date.now() % 1_000_000_000);
 let stack: Stack;
 let targets: FuzzTarget[];
 beforeAll(async () => {
-  stack = await startOwnStack();
+  stack = await startOwnStack(FUZZ_PARAMS);
   targets = await prepareFuzzing(stack);
 });
 afterAll(() => stack?.stop());

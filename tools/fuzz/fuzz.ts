@@ -8,7 +8,7 @@
  * round, default 50).
  */
 import { runFuzz, type FuzzReport } from "./runner.ts";
-import { prepareFuzzing, stackProbe } from "./stack.ts";
+import { FUZZ_PARAMS, prepareFuzzing, stackProbe } from "./stack.ts";
 import { startStack } from "@learnpulse/local-stack";
 
 const print = console.log.bind(console);
@@ -25,6 +25,7 @@ Object.assign(console, { log: () => undefined, info: () => undefined, debug: () 
 
 const runs = env("FUZZ_RUNS", 10_000);
 const seed = env("FUZZ_SEED", Date.now() % 1_000_000_000);
+Object.assign(process.env, FUZZ_PARAMS);
 const stack = await startStack({ scheduleTimers: false, log: () => undefined });
 let exitCode: number;
 try {
