@@ -82,7 +82,14 @@ export async function startErasure(deps: ErasureDeps, uid: string, requestedBy: 
   const request: RequestDoc = { uid, requestedBy, passes: 0, status: "pending", stores: empty };
   await ref.create({ ...request, createdAt: deps.kit.sdk.Timestamp.fromMillis(nowMs) });
   logs.erasureStarted({ requestId, requestedBy: requestedBy === "auth" ? "auth" : requestedBy === uid ? "self" : "admin" });
-  return runPass(deps, requestId, request, nowMs);
+  // The follow-up is on the queue before the first pass can fail: a store down now delays the erasure, never drops it.
+  await deps.scheduleNext(requestId, deps.followUpSeconds);
+  try {
+    return await runPass(deps, requestId, request, nowMs, false);
+  } catch (error) {
+    logs.erasurePassFailed({ requestId, error });
+    return responseOf(requestId, request);
+  }
 }
 
 /** A follow-up pass (the eraseUser task). */
@@ -100,7 +107,8 @@ export async function readErasure(kit: FirestoreKit, requestId: string): Promise
   return responseOf(requestId, snap.data() as RequestDoc);
 }
 
-async function runPass(deps: ErasureDeps, requestId: string, request: RequestDoc, nowMs: number): Promise<ErasureResponse> {
+/** One pass; `scheduleNext` false for the first, whose follow-up is already on the queue. */
+async function runPass(deps: ErasureDeps, requestId: string, request: RequestDoc, nowMs: number, scheduleNext = true): Promise<ErasureResponse> {
   const paths = [...new Set([...(await readPaths(deps.kit, requestId)), ...(await deps.collectPaths(request.uid))])];
   await writePaths(deps.kit, requestId, paths);
   const target = { uid: request.uid, paths };
@@ -120,7 +128,7 @@ async function runPass(deps: ErasureDeps, requestId: string, request: RequestDoc
   await deps.kit.db.doc(`${ERASURE_REQUESTS}/${requestId}`).set({ ...updated, updatedAt: deps.kit.sdk.Timestamp.fromMillis(nowMs) }, { merge: true });
   if (status === "done") await deps.kit.db.recursiveDelete(deps.kit.db.collection(`${ERASURE_REQUESTS}/${requestId}/paths`));
   logs.erasurePass({ requestId, passes, status, remaining: Object.fromEntries(ERASURE_STORES.map((store) => [store, pass[store].remaining])) });
-  if (status === "pending") {
+  if (status === "pending" && scheduleNext) {
     if (passes >= MAX_ERASURE_PASSES) logs.erasureStuck({ requestId, passes });
     else await deps.scheduleNext(requestId, pass.bigquery.remaining > 0 ? deps.retrySeconds : deps.followUpSeconds);
   }

@@ -171,6 +171,23 @@ describe("erasure", () => {
     await expect.poll(async () => (await call<ErasureResponse>("getErasure", { requestId: started.requestId }, { uid: learner })).status, { timeout: 30_000 }).toBe("done");
   }, 60_000);
 
+  it("when a store is down during the first pass, then the request answers pending, and the follow-up passes finish once it is back", async () => {
+    const learner = uniqueId("erase-outage");
+    await learn(learner);
+    stack.bigquery.setStreamingBufferMs(0);
+    stack.mongo?.fault("refuse");
+
+    const started = await call<ErasureResponse>("deleteUserData", { uid: learner }, admin);
+
+    // The pass stopped at MongoDB, before Firestore (which goes last): nothing counted, the learner's documents still there.
+    expect(started).toMatchObject({ uid: learner, status: "pending" });
+    expect(Object.values(started.stores).map((store) => store.deleted)).toEqual([0, 0, 0, 0, 0]);
+    expect((await (await firestore()).doc(`users/${learner}`).get()).exists).toBe(true);
+    stack.mongo?.fault(false);
+    await expect.poll(async () => (await call<ErasureResponse>("getErasure", { requestId: started.requestId }, admin)).status, { timeout: 30_000, interval: 250 }).toBe("done");
+    expect((await traces(learner)).mongo).toEqual([]);
+  }, 60_000);
+
   it("when the learner's Firebase Auth user is deleted, then the Auth trigger starts the same erasure, once", async () => {
     const learner = uniqueId("erase-auth");
     await call("recordActivity", { type: "login", clientEventId: uniqueId("ev") }, { uid: learner });
