@@ -7,9 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { FunctionExport } from "./functions-module.ts";
+import { BodyTooLargeError, MAX_FUNCTION_BODY_BYTES, readBody } from "./http-body.ts";
 
-/** Cloud Functions' own request cap (32 MiB for HTTP functions); larger bodies are refused before parsing. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface CallableHost {
   port: number;
@@ -83,7 +82,7 @@ function routeName(url: string, projectId: string, region: string): string | und
 /** Runs an HTTP function on a request, as its instance would: the Express slice firebase-functions uses, over node:http. */
 export async function serve(fn: FunctionExport, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const rawBody = await readBody(req);
+    const rawBody = await readBody(req, MAX_FUNCTION_BODY_BYTES);
     const request = asExpressRequest(req, rawBody);
     const response = asExpressResponse(res);
     await (fn as unknown as (req: unknown, res: unknown) => Promise<void>)(request, response);
@@ -150,25 +149,6 @@ class MemoryResponse {
   destroy(): void {
     this.headersSent = true;
   }
-}
-
-class BodyTooLargeError extends Error {}
-
-/** The request body, refused past Cloud Functions' request cap. */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError());
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 /** The slice of an Express request that onCall reads: body (parsed JSON), rawBody, header()/get(). */

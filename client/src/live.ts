@@ -13,18 +13,18 @@
  *   pings the flush has not stored yet (`liveProgress`), so a progress bar never jumps back between flushes.
  *
  * Types are the stored documents' zod schemas' (functions/src/schemas), imported as types only, as in api.ts. The
- * stats and the heat map's days are computed by the product's own pure code (activity/student-stats.ts, days.ts,
- * which import nothing at run time), so they read exactly as getStudentStats and getHeatmap answer.
+ * stats, the heat map's days and the coverage are computed by the product's own pure code (activity/student-stats.ts,
+ * days.ts, progress/segments.ts, which import nothing at run time), so they read exactly as the server computes them.
  */
 import { collection, doc, onSnapshot, query, where, type DocumentData, type Firestore, type FirestoreError, type Query, type Unsubscribe } from "firebase/firestore";
 import { addDays, DEFAULT_TIMEZONE, localDate } from "../../functions/src/activity/days.js";
 import { toStudentStats } from "../../functions/src/activity/student-stats.js";
+import { coverageOf, fromFlat, unionSegments } from "../../functions/src/progress/segments.js";
 import type { ActivityDayDoc, HeatmapResponse } from "../../functions/src/schemas/activity.js";
 import type { AnswerDoc } from "../../functions/src/schemas/answers.js";
 import type { ProgressDoc, SaveProgressRequest } from "../../functions/src/schemas/progress.js";
 import type { QuizProgressDoc } from "../../functions/src/schemas/quizzes.js";
 import type { StudentStats, UserDoc } from "../../functions/src/schemas/user.js";
-import { addSegment, type Segment } from "./segments.js";
 
 export type { ActivityDayDoc, AnswerDoc, HeatmapResponse, ProgressDoc, QuizProgressDoc, StudentStats, UserDoc };
 
@@ -172,14 +172,9 @@ export function liveProgress(stored: ProgressDoc | null, pings: readonly Acknowl
   };
   const pending = pings.filter((ping) => nowMs - ping.ackedAtMs < PENDING_TTL_MS && !storedPing(ping));
   for (const ping of pending) {
-    const storedFlat = stored?.segments[ping.lectureId] ?? [];
-    let union: Segment[] = [];
-    for (let i = 0; i + 1 < storedFlat.length; i += 2) union = addSegment(union, storedFlat[i]!, storedFlat[i + 1]!);
-    for (const [start, end] of ping.playedSegments ?? []) union = addSegment(union, start, end);
-    const duration = ping.duration ?? stored?.durations[ping.lectureId];
-    const played = union.reduce((sum, [start, end]) => sum + (end - start), 0);
+    const played = unionSegments(fromFlat(stored?.segments[ping.lectureId]), ping.playedSegments ?? []);
+    const coverage = coverageOf(played, ping.duration ?? stored?.durations[ping.lectureId]);
     const previous = lectures[ping.lectureId];
-    const coverage = duration ? Math.min(1, played / duration) : 0;
     lectures[ping.lectureId] = { position: ping.position, coverage: Math.max(coverage, previous?.coverage ?? 0), completed: previous?.completed ?? false };
   }
   return { stored, lectures, completionPercentage: stored?.completionPercentage ?? 0, pending };

@@ -5,6 +5,7 @@
  * - `DELETE /emulator/v1/projects/{project}/databases/(default)/documents`
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "../http-body.ts";
 import type { Access } from "./access.ts";
 import type { DocumentStore } from "./store.ts";
 
@@ -18,24 +19,20 @@ export function emulatorRoute(req: IncomingMessage, res: ServerResponse, { proje
     return reply(200, {});
   }
   if (req.method === "PUT" && path === `/emulator/v1/projects/${projectId}:securityRules`) {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (part: Buffer) => {
-      size += part.length;
-      if (size <= MAX_RULES_BYTES) parts.push(part);
-    });
-    req.on("end", () => {
-      if (size > MAX_RULES_BYTES) return reply(413, { error: { code: 413, message: "Rules too large" } });
-      try {
-        const body = JSON.parse(Buffer.concat(parts).toString("utf8")) as { rules?: { files?: Array<{ content?: string }> } };
-        const content = body.rules?.files?.[0]?.content;
-        if (typeof content !== "string") return reply(400, { error: { code: 400, message: "rules.files[0].content is required" } });
-        access.setRules(content);
-        return reply(200, {});
-      } catch (error) {
-        return reply(400, { error: { code: 400, message: (error as Error).message } });
-      }
-    });
+    readBody(req, MAX_RULES_BYTES).then(
+      (raw) => {
+        try {
+          const body = JSON.parse(raw.toString("utf8")) as { rules?: { files?: Array<{ content?: string }> } };
+          const content = body.rules?.files?.[0]?.content;
+          if (typeof content !== "string") return reply(400, { error: { code: 400, message: "rules.files[0].content is required" } });
+          access.setRules(content);
+          return reply(200, {});
+        } catch (error) {
+          return reply(400, { error: { code: 400, message: (error as Error).message } });
+        }
+      },
+      () => reply(413, { error: { code: 413, message: "Rules too large" } }),
+    );
     return;
   }
   reply(404, { error: { code: 404, message: `No route ${req.method} ${path}` } });

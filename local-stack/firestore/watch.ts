@@ -59,8 +59,7 @@ export class WatchStream {
     this.uid = uid;
     this.#send = (event) => (hub.stats.events++, send(event));
     this.#check = check;
-    hub.streams.add(this);
-    hub.stats.streams++;
+    hub.open(this);
   }
 
   add(target: WatchTarget): void {
@@ -85,7 +84,7 @@ export class WatchStream {
 
   close(): void {
     this.#targets.clear();
-    this.#hub.streams.delete(this);
+    this.#hub.close(this);
   }
 
   /** Sends what the commit changed in each target, then one global snapshot. */
@@ -133,21 +132,35 @@ export class WatchStream {
 
 /** The store's commits, fanned out to every open Listen stream. */
 export class WatchHub {
-  readonly streams = new Set<WatchStream>();
+  readonly #streams = new Set<WatchStream>();
   /** Listen streams opened and events sent on them since start, over either transport. */
   readonly stats = { streams: 0, events: 0 };
   readonly store: DocumentStore;
+  /** Listening to the store only while a stream is open: each commit listener costs the store a copy of the commit. */
+  #unsubscribe: (() => void) | undefined;
 
   constructor(store: DocumentStore) {
     this.store = store;
-    store.onCommit((commit) => {
-      for (const stream of this.streams) stream.onCommit(commit);
+  }
+
+  open(stream: WatchStream): void {
+    this.#streams.add(stream);
+    this.stats.streams++;
+    this.#unsubscribe ??= this.store.onCommit((commit) => {
+      for (const each of this.#streams) each.onCommit(commit);
     });
+  }
+
+  close(stream: WatchStream): void {
+    this.#streams.delete(stream);
+    if (this.#streams.size) return;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   /** Fault injection: cuts every open Listen stream (or those of one signed-in uid), so clients must reconnect and resume. */
   drop(uid?: string): number {
-    const dropped = [...this.streams].filter((stream) => uid === undefined || stream.uid === uid);
+    const dropped = [...this.#streams].filter((stream) => uid === undefined || stream.uid === uid);
     for (const stream of dropped) {
       stream.close();
       stream.abort();

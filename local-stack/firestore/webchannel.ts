@@ -21,7 +21,9 @@ import {
   StructuredQueryFieldFilterOperator as Op,
   StructuredQueryUnaryFilterOperator as Unary,
 } from "@firestore-emulator/proto/dist/google/firestore/v1/query.js";
+import { readBody } from "../http-body.ts";
 import { callerOf, type Access } from "./access.ts";
+import { MAX_REQUEST_BYTES } from "./limits.ts";
 import { toProtoValue, type RestValue } from "./values.ts";
 import { WatchStream, type WatchEvent, type WatchHub, type WatchTarget } from "./watch.ts";
 
@@ -30,7 +32,6 @@ const CHANNEL_PATH = /^\/google\.firestore\.v1\.Firestore\/(\w+)\/channel$/;
 const BACKCHANNEL_ROTATE_MS = 25_000;
 /** A session whose client has had no back channel this long is gone (closed tab, lost network). */
 const SESSION_IDLE_MS = 60_000;
-const MAX_BODY_BYTES = 11 * 1024 * 1024;
 
 export interface WebChannelFront {
   /** Answers a request when it is a WebChannel request (CORS preflights included); false when it is not one. */
@@ -160,9 +161,9 @@ export function webChannel(options: { hub: WatchHub; access: Access }): WebChann
       session.attach(res, longPoll, longPoll ? Number(params.get("TO") || BACKCHANNEL_ROTATE_MS) : BACKCHANNEL_ROTATE_MS);
       return;
     }
-    void readBody(req).then(
+    void readBody(req, MAX_REQUEST_BYTES + 1_048_576).then(
       (body) => {
-        const form = new URLSearchParams(body);
+        const form = new URLSearchParams(body.toString("utf8"));
         if (!sid) return handshake(rpc, form, res);
         const session = sessions.get(sid);
         if (!session || session.closed) return void res.writeHead(400, { "content-type": "text/plain" }).end("Unknown SID");
@@ -250,19 +251,6 @@ function cors(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader("vary", "Origin");
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (part: Buffer) => {
-      size += part.length;
-      if (size > MAX_BODY_BYTES) return reject(new Error("too large"));
-      parts.push(part);
-    });
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 /** A WatchEvent as proto3 JSON, which is what the browser SDK (useProto3Json) reads. */
 function jsonEvent(event: WatchEvent): Record<string, unknown> {

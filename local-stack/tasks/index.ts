@@ -5,7 +5,8 @@
  * function in this process (dispatch.ts). Loopback tooling, like the callable host: no auth on the API, OIDC tokens unsigned.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { close, listen, readBody } from "../callable-host.ts";
+import { close, listen } from "../callable-host.ts";
+import { MAX_FUNCTION_BODY_BYTES, readBody } from "../http-body.ts";
 import type { FunctionExport } from "../functions-module.ts";
 import { apiError, parseCreateTask, sendError, taskResource } from "./api.ts";
 import { queueConfigOf } from "./config.ts";
@@ -79,7 +80,7 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
     if (!entry) return;
     let body: unknown;
     try {
-      body = JSON.parse((await readBody(req)).toString("utf8"));
+      body = JSON.parse((await readBody(req, MAX_FUNCTION_BODY_BYTES)).toString("utf8"));
     } catch {
       return sendError(res, apiError(400, "INVALID_ARGUMENT", "The body must be a CreateTask request in JSON, at most 32 MiB"));
     }

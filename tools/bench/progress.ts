@@ -54,6 +54,7 @@ const { recordPing } = await import("../../functions/lib/progress/ping.js");
 const { flushDeps, writeDirect } = await import("../../functions/lib/progress/functions.js");
 const { flushAll } = await import("../../functions/lib/progress/flush.js");
 const { upstash, hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
+const { scanPages } = await import("../../functions/lib/adapters/redis-scan.js");
 const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
 const { bufferKey, pingFields, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
 const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
@@ -251,12 +252,7 @@ async function seedBufferedKeys(prefix: string, keys: number, window: number, na
 
 async function keysMatching(match: string): Promise<number> {
   let count = 0;
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, { match, count: 1_000 });
-    cursor = String(next);
-    count += found.length;
-  } while (cursor !== "0");
+  for await (const page of scanPages(redis, match)) count += page.length;
   return count;
 }
 

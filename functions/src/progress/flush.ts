@@ -10,6 +10,7 @@
  * Production runs one part per Cloud Task (progress/flush-tasks.ts); flushNow and the tools run them all here.
  */
 import * as logs from "../logs.js";
+import { SCAN_COUNT } from "../adapters/redis-scan.js";
 import { erasedInRedis } from "../rights/erased.js";
 import type { FlushRun } from "../schemas/progress.js";
 import { flushPage, type Lecture, type PageOutcome } from "./flush-page.js";
@@ -65,8 +66,6 @@ export const FLUSH_KEYS_PER_SECOND_PER_WORKER = 500;
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
 /** The lock outlives the time budget plus one page, so two workers never flush one part at once. */
 export const FLUSH_LOCK_TTL_MS = 5 * 60_000;
-/** SCAN page size (Upstash bills each SCAN call as one command). */
-const SCAN_COUNT = 1_000;
 /** Lectures named in a run's one `progress.completions_skipped` event; the count covers the rest. */
 const SKIPPED_LECTURES_LOGGED = 20;
 

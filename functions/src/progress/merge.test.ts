@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ProgressDoc } from "../schemas/progress.js";
 import { decodeProgressHash, pingFields } from "./layout.js";
-import { fromFlat, mergeBuffered, toFlat } from "./merge.js";
+import { mergeBuffered } from "./merge.js";
+import { fromFlat, toFlat } from "./segments.js";
 import { MAX_STORED_SEGMENTS } from "./segments.js";
 
 const empty = ProgressDoc.parse({});

@@ -5,7 +5,7 @@
 import { ownValue } from "../records.js";
 import type { ProgressDoc } from "../schemas/progress.js";
 import type { BufferedProgress } from "./layout.js";
-import { capSegments, coverageOf, normalizeSegments, unionSegments, type Segment } from "./segments.js";
+import { capSegments, coverageOf, fromFlat, toFlat, unionSegments } from "./segments.js";
 
 export interface Merged {
   doc: ProgressDoc;
@@ -53,17 +53,6 @@ export function mergeBuffered(stored: ProgressDoc, buffered: BufferedProgress, c
     doc.lastWatchedAt = last.atMs;
   }
   return { doc, newlyCompleted, dropped, changed: JSON.stringify(doc) !== JSON.stringify(stored) };
-}
-
-/** Firestore cannot hold nested arrays: segments are stored flat, `[s0, e0, s1, e1, ...]`. */
-export function toFlat(segments: readonly Segment[]): number[] {
-  return segments.flatMap(([start, end]) => [start, end]);
-}
-
-export function fromFlat(flat: readonly number[] | undefined): Segment[] {
-  const segments: Segment[] = [];
-  for (let i = 0; flat && i + 1 < flat.length; i += 2) segments.push([flat[i] as number, flat[i + 1] as number]);
-  return normalizeSegments(segments);
 }
 
 /** Coverage to 4 decimals: a ratio to show, not to accumulate. */

@@ -4,6 +4,7 @@
  * shard holds any such key.
  */
 import type { Redis } from "@upstash/redis";
+import { scanPages } from "../adapters/redis-scan.js";
 import { parseBufferKey, shardOf } from "./layout.js";
 
 export interface MisplacedReport {
@@ -16,7 +17,6 @@ export interface MisplacedReport {
   sample: string[];
 }
 
-const SCAN_COUNT = 1_000;
 const SAMPLE = 5;
 
 /** Scans every shard's buffer keys (one SCAN per 1,000 keys): `caches[n]` is shard n, `shards` the count in force. */
@@ -25,11 +25,8 @@ export async function misplacedKeys(caches: readonly Pick<Redis, "scan">[], shar
   for (const [shard, cache] of caches.entries()) {
     const report: MisplacedReport = { shard, keys: 0, misplaced: 0, sample: [] };
     const seen = new Set<string>();
-    let cursor = "0";
-    do {
-      const [next, found] = await cache.scan(cursor, { match: "lp:b:*", count: SCAN_COUNT });
-      cursor = String(next);
-      for (const key of found.map(String)) {
+    for await (const page of scanPages(cache, "lp:b:*")) {
+      for (const key of page) {
         const ids = parseBufferKey(key);
         if (!ids || seen.has(key)) continue;
         seen.add(key);
@@ -39,7 +36,7 @@ export async function misplacedKeys(caches: readonly Pick<Redis, "scan">[], shar
           if (report.sample.length < SAMPLE) report.sample.push(key);
         }
       }
-    } while (cursor !== "0");
+    }
     onShard?.(report);
     reports.push(report);
   }

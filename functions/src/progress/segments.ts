@@ -18,6 +18,17 @@ export function unionSegments(...lists: Iterable<Segment>[]): Segment[] {
   return normalizeSegments(lists.flatMap((list) => [...list]));
 }
 
+/** Firestore cannot hold nested arrays: segments are stored flat, `[s0, e0, s1, e1, ...]`. */
+export function toFlat(segments: readonly Segment[]): number[] {
+  return segments.flatMap(([start, end]) => [start, end]);
+}
+
+export function fromFlat(flat: readonly number[] | undefined): Segment[] {
+  const segments: Segment[] = [];
+  for (let i = 0; flat && i + 1 < flat.length; i += 2) segments.push([flat[i] as number, flat[i + 1] as number]);
+  return normalizeSegments(segments);
+}
+
 /** Fraction (0..1) of [0, duration] covered by the segments; 0 when the duration is unknown. */
 export function coverageOf(segments: Iterable<Segment>, duration: number | undefined): number {
   if (!duration || duration <= 0) return 0;

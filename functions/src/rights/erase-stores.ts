@@ -11,6 +11,7 @@ import type { DocumentReference, QuerySnapshot } from "firebase-admin/firestore"
 import type { MongoClient } from "mongodb";
 import type { Redis } from "@upstash/redis";
 import type { FirestoreKit } from "../adapters/firestore.js";
+import { scanPages } from "../adapters/redis-scan.js";
 import { KEY_PREFIX } from "../progress/layout.js";
 import { QUARANTINE_COLLECTION } from "../progress/store.js";
 import type { StoreErasure } from "../schemas/rights.js";
@@ -111,16 +112,10 @@ export async function eraseRedis(caches: readonly Redis[], uid: string, nowMs: n
 }
 
 async function scanUserKeys(cache: Redis, uid: string): Promise<string[]> {
+  const keys = new Set<string>();
   // Every part's keys: `lp:b:{part}:{uid}:{courseId}` (layout.ts). Ids hold no glob characters.
-  const match = `${KEY_PREFIX}b:*:${uid}:*`;
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, found] = await cache.scan(cursor, { match, count: 1_000 });
-    cursor = String(next);
-    keys.push(...found.map(String));
-  } while (cursor !== "0");
-  return [...new Set(keys)];
+  for await (const page of scanPages(cache, `${KEY_PREFIX}b:*:${uid}:*`)) for (const key of page) keys.add(key);
+  return [...keys];
 }
 
 /** MongoDB: each mirrored collection's documents and tombstones, by path, and by `uid`. */
