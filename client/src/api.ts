@@ -26,6 +26,7 @@ import type {
   handleReplayQuarantine,
   handleSaveProgress,
 } from "../../functions/src/progress/functions.js";
+import type { GetAnalyticsRequest, GetAnalyticsResponse } from "../../functions/src/schemas/analytics.js";
 import type { GetHeatmapRequest, HeatmapResponse, RecordActivityRequest, RecordActivityResponse } from "../../functions/src/schemas/activity.js";
 import type { SubmitAnswerRequest, SubmitAnswerResponse } from "../../functions/src/schemas/answers.js";
 import type {
@@ -131,6 +132,7 @@ export interface LearnPulseCallables {
   deleteUserData: { request: DeleteUserDataRequest; response: ErasureResponse };
   deleteMyData: { request: DeleteMyDataRequest; response: ErasureResponse };
   getErasure: { request: GetErasureRequest; response: ErasureResponse };
+  getAnalytics: { request: GetAnalyticsRequest; response: GetAnalyticsResponse };
 }
 
 export type CallableName = keyof LearnPulseCallables;
@@ -161,6 +163,7 @@ export const CALLABLE_NAMES = [
   "deleteUserData",
   "deleteMyData",
   "getErasure",
+  "getAnalytics",
 ] as const satisfies readonly CallableName[];
 
 // A compile-time check that CALLABLE_NAMES lists every callable: a missing name makes this `false`.

@@ -247,3 +247,14 @@ export const ERASURE_RETRY_SECONDS = defineInt("ERASURE_RETRY_SECONDS", {
   description: "Seconds between erasure passes while a store (BigQuery's streaming buffer) still holds the learner's rows.",
   default: 1_800,
 });
+
+/**
+ * How long getAnalytics answers a report from its cache before it queries BigQuery again. Each query scans the
+ * changelogs (billed per byte scanned); the reports move by the day, and five minutes keeps a dashboard's refreshes
+ * from costing a query each.
+ * @default 300
+ */
+export const ANALYTICS_CACHE_SECONDS = defineInt("ANALYTICS_CACHE_SECONDS", {
+  description: "Seconds a getAnalytics report is served from its cache before BigQuery is queried again.",
+  default: 300,
+});

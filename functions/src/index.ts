@@ -1,4 +1,5 @@
 /** Every deployed function, and nothing else (STYLE rule 1). */
+export { getAnalytics } from "./analytics/functions.js";
 export { getHeatmap, getStudentStats, recordActivity } from "./activity/functions.js";
 export { submitAnswer } from "./answers/functions.js";
 export { getProfile, updateProfile } from "./profile/functions.js";

@@ -27,6 +27,12 @@ export const redisCallableOptions = {
   secrets: REDIS_SECRETS,
 } as const satisfies CallableOptions;
 
+/**
+ * getAnalytics waits on BigQuery (a query takes seconds) and loads its client: more memory and time than a ping, and
+ * few callers (teachers), so few instances.
+ */
+export const analyticsCallableOptions = { ...callableOptions, memory: "512MiB", timeoutSeconds: 60, maxInstances: 10 } as const satisfies CallableOptions;
+
 /** Operators' callables: a handful of people call them; one instance each keeps their MongoDB connections few. */
 export const adminCallableOptions = { ...callableOptions, maxInstances: 1 } as const satisfies CallableOptions;
 

@@ -41,6 +41,8 @@ export const RATE_LIMITS = {
   // An export pages through everything the learner has: generous, but not a scraper's loop.
   exportMyData: { perSecond: 2, burst: 100 },
   deleteMyData: { perSecond: 0.01, burst: 3 },
+  // A query scans the changelogs (billed per byte) on each cache miss: a dashboard's six reports and some clicking.
+  getAnalytics: { perSecond: 0.2, burst: 30 },
 } as const satisfies Record<string, RateLimit>;
 
 /**

@@ -17,8 +17,8 @@
  *    CURRENT_TIMESTAMP() → CAST(now() AS TIMESTAMP), GENERATE_UUID() → CAST(gen_random_uuid() AS VARCHAR).
  *  - `CAST(x AS FLOAT64|BYTES|NUMERIC|BIGNUMERIC)` → DOUBLE | BLOB | DECIMAL(38, 9) (INT64, STRING, BOOL exist in DuckDB).
  *  - `x IN UNNEST(@list)` → `x IN (SELECT UNNEST($list))`.
- *  - JSON: JSON_QUERY_ARRAY, JSON_KEYS, PARSE_JSON, LAX_FLOAT64/INT64/BOOL/STRING and TO_JSON_STRING → macros of the
- *    same meaning (DUCKDB_MACROS, created with the database); a JSON subscript `f(...)[key]` → `f(...) -> (key)`.
+ *  - JSON: JSON_QUERY_ARRAY, JSON_KEYS, PARSE_JSON, LAX_FLOAT64/INT64/BOOL/STRING and TO_JSON_STRING, and SAFE_DIVIDE
+ *    → macros of the same meaning (DUCKDB_MACROS, created with the database); a JSON subscript `f(...)[key]` → `f(...) -> (key)`.
  *  - In FROM: `UNNEST(e) AS x` → `UNNEST(e) AS _uN(x)`, and `UNNEST(e) AS x WITH OFFSET AS i` → a lateral subquery
  *    numbering the items from 0 (DuckDB's WITH ORDINALITY counts from 1).
  */
@@ -56,6 +56,7 @@ const FUNCTIONS: Record<string, string> = {
   LAX_BOOL: "bq_lax_bool",
   LAX_STRING: "bq_lax_string",
   TO_JSON_STRING: "bq_to_json_string",
+  SAFE_DIVIDE: "bq_safe_divide",
 };
 
 /** BigQuery functions DuckDB has under other shapes, as macros the store creates once (store.ts). */
@@ -70,6 +71,8 @@ export const DUCKDB_MACROS = [
   "CREATE MACRO bq_lax_bool(j) AS TRY_CAST(j AS BOOLEAN)",
   "CREATE MACRO bq_lax_string(j) AS json_extract_string(j, '$')",
   "CREATE MACRO bq_to_json_string(j) AS CAST(j AS VARCHAR)",
+  // SAFE_DIVIDE: NULL where the division would fail (by zero), and always FLOAT64 as BigQuery's `/` is.
+  "CREATE MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE CAST(a AS DOUBLE) / b END",
 ];
 
 /** Functions called with no arguments, replaced whole (with their empty parentheses). */

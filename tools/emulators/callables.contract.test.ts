@@ -54,6 +54,7 @@ const VALID_REQUESTS: Record<(typeof CALLABLE_NAMES)[number], Record<string, unk
   deleteUserData: { uid: "contract-erased" },
   deleteMyData: { confirm: "DELETE" },
   getErasure: { requestId: "contract-no-such-request" },
+  getAnalytics: { report: "daily_active", from: "2026-01-01", to: "2026-01-31" },
 };
 
 /** Calls a callable by name with an untyped request (the tests below send deliberately wrong ones too). */
@@ -119,7 +120,7 @@ describe("every callable under the official Functions and Auth emulators", () =>
     expect(error.details).toEqual([expect.objectContaining({ path: "notAField" })]);
   });
 
-  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine", "listPendingReviews", "reviewAnswer", "deleteUserData"] as const)(
+  it.each(["getSyncStatus", "flushNow", "replayDeadLetters", "reconcile", "replayQuarantine", "listPendingReviews", "reviewAnswer", "deleteUserData", "getAnalytics"] as const)(
     "when a student calls the admin or teacher callable %s, then permission-denied",
     async (name) => {
       const student = await clientFor(id("student"));

@@ -20,8 +20,8 @@ import { callFunction, uniqueId, type CallAnswer } from "../../functions/test/he
 
 /** API.md "Operations (admin)", and the admin's erasure of a learner ("Data rights"). */
 const ADMIN_CALLABLES = ["flushNow", "getSyncStatus", "reconcile", "replayDeadLetters", "replayQuarantine", "deleteUserData"];
-/** API.md "Reviews (teacher)": a teacher or an admin. */
-const TEACHER_CALLABLES = ["listPendingReviews", "reviewAnswer"];
+/** API.md "Reviews (teacher)" and "Analytics (teacher)": a teacher or an admin. */
+const TEACHER_CALLABLES = ["listPendingReviews", "reviewAnswer", "getAnalytics"];
 const COURSE = "demo-course";
 
 let stack: Stack;
@@ -87,6 +87,8 @@ describe("admin callables", () => {
     const answers = await Promise.all(ADMIN_CALLABLES.map(async (name) => [name, status(await callFunction(name, validPayload(name), teacher))]));
     expect(answers).toEqual(ADMIN_CALLABLES.map((name) => [name, "403 PERMISSION_DENIED"]));
     expect(status(await callFunction("listPendingReviews", { limit: 5 }, teacher))).toBe("200 OK");
+    const today = new Date().toISOString().slice(0, 10);
+    expect(status(await callFunction("getAnalytics", { report: "item_analysis", from: today, to: today }, teacher))).toBe("200 OK");
   });
 
   it.each([

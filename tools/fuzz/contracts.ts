@@ -148,6 +148,7 @@ export const FUZZ_PENDING_ANSWERS = ["fuzz-pending-0", "fuzz-pending-1", "fuzz-p
 
 const SINKS = ["bigquery", "mongo", "cosmos"] as const;
 const EXPORT_SECTIONS = ["profile", "progress", "activities", "answers", "competencies", "quizProgress", "activityDays"] as const;
+const ANALYTICS_REPORTS = ["daily_active", "watch_time", "lecture_funnel", "dropoff", "item_analysis", "competency_trend"] as const;
 const MIRRORED = ["users", "progress", "activityDays", "competencies", "activities", "answers", "quizProgress", "reviews"] as const;
 const empty = fc.constant<Payload>({});
 
@@ -188,7 +189,13 @@ export const CONTRACTS: Record<string, fc.Arbitrary<Payload>> = {
   deleteUserData: fc.record({ uid: anyId }),
   deleteMyData: fc.constant({ confirm: "DELETE" }),
   getErasure: fc.record({ requestId: anyId }),
+  getAnalytics: fc
+    .record({ report: fc.constantFrom(...ANALYTICS_REPORTS), courseId: fc.constant(DEMO_COURSE_ID), from: fc.integer({ min: 0, max: 400 }), days: fc.integer({ min: 0, max: 30 }), limit: fc.integer({ min: 1, max: 1_000 }) }, { requiredKeys: ["report", "from", "days"] })
+    .map(({ from, days, ...rest }) => dropUndefined({ ...rest, from: dayBefore(from + days), to: dayBefore(from) })),
 };
+
+/** The UTC date `days` days before today. */
+const dayBefore = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 
 /** For a callable without a contract here: small JSON objects (mutations do the rest). */
 export const genericPayload: fc.Arbitrary<Payload> = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<WireValue>, {

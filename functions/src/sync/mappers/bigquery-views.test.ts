@@ -50,6 +50,18 @@ describe("typed views from the stored schemas", () => {
     expect(byName["progress_schema_segments"]).toEqual(expect.arrayContaining([{ name: "value", type: "JSON" }]));
   });
 
+  it("when a collection's history is typed, then each latest view has a changelog twin over the changelog table, with the change's time, event and operation", () => {
+    const all = views("progress");
+    const latest = all.filter((view) => !view.name.includes("_changelog"));
+    const history = all.filter((view) => view.name.includes("_schema_changelog"));
+
+    expect(history.map((view) => view.name)).toEqual(latest.map((view) => (view.name.endsWith("_schema_latest") ? "progress_schema_changelog" : view.name.replace("_schema_", "_schema_changelog_"))));
+    for (const view of history) {
+      expect(view.sql).toContain("FROM `demo-p.d.progress_raw_changelog` AS l");
+      expect(view.columns).toEqual(expect.arrayContaining([{ name: "timestamp", type: "TIMESTAMP" }, { name: "event_id", type: "STRING" }, { name: "operation", type: "STRING" }]));
+    }
+  });
+
   it("when a view reads the latest view, then it names the project's dataset and the collection's latest view", () => {
     expect(views("users")[0]?.sql).toMatch(/FROM `demo-p\.d\.users_raw_latest` AS l$/);
   });

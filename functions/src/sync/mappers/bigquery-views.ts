@@ -7,10 +7,14 @@
  *   or a map as its JSON text, with `path_<param>` columns for the document path's wildcards.
  * - `{collection}_schema_{field}` for each array and map field: one row per item (`position`, from 0) or entry
  *   (`key`), with the item's or value's typed column(s).
+ * - The same over the changelog, one row per change (`timestamp`, `event_id`, `operation` added):
+ *   `{collection}_schema_changelog` and `{collection}_schema_changelog_{field}`. The analytics views read history
+ *   from these (analytics/views.ts). A change delivered twice past BigQuery's insertId window shows twice, so what
+ *   reads them must not add up repeated rows (the analytics take latest values and differences, which repeat harmlessly).
  * Pure: the SQL only; the BigQuery sink creates and updates the views (sinks/bigquery.ts).
  */
 import type { z } from "zod";
-import { latestView } from "./bigquery.js";
+import { changelogTable, latestView } from "./bigquery.js";
 
 export type ColumnType = "STRING" | "INT64" | "FLOAT64" | "BOOL" | "TIMESTAMP" | "JSON";
 
@@ -96,14 +100,35 @@ const isComposite = (schema: ZodLike) => ["object", "array", "record"].includes(
 /** The wildcard names of a document pattern (`users/{uid}/progress/{courseId}` → uid, courseId). */
 const pathParams = (pattern: string) => [...pattern.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
 
-export function typedViews(options: { projectId: string; dataset: string; collection: string; pattern: string; schema: z.ZodObject }): TypedView[] {
-  const { projectId, dataset, collection, pattern } = options;
-  const source = `\`${projectId}.${dataset}.${latestView(collection)}\``;
+export interface TypedViewOptions {
+  projectId: string;
+  dataset: string;
+  collection: string;
+  pattern: string;
+  schema: z.ZodObject;
+}
+
+/** Every typed view of a collection: over its latest view, then over its changelog. */
+export function typedViews(options: TypedViewOptions): TypedView[] {
+  return [...viewsOver(options, "latest"), ...viewsOver(options, "changelog")];
+}
+
+function viewsOver(options: TypedViewOptions, over: "latest" | "changelog"): TypedView[] {
+  const { projectId, dataset, pattern } = options;
+  const history = over === "changelog";
+  const prefix = history ? `${options.collection}_schema_changelog` : `${options.collection}_schema`;
+  const source = `\`${projectId}.${dataset}.${history ? changelogTable(options.collection) : latestView(options.collection)}\``;
   const params = pathParams(pattern);
-  const head = [
-    { sql: "l.document_name", column: { name: "document_name", type: "STRING" as const } },
-    { sql: "l.document_id", column: { name: "document_id", type: "STRING" as const } },
-    { sql: "l.version AS updated_at", column: { name: "updated_at", type: "TIMESTAMP" as const } },
+  const change: Selected[] = [
+    { sql: "l.timestamp", column: { name: "timestamp", type: "TIMESTAMP" } },
+    { sql: "l.event_id", column: { name: "event_id", type: "STRING" } },
+    { sql: "l.operation", column: { name: "operation", type: "STRING" } },
+  ];
+  const head: Selected[] = [
+    { sql: "l.document_name", column: { name: "document_name", type: "STRING" } },
+    { sql: "l.document_id", column: { name: "document_id", type: "STRING" } },
+    { sql: "l.version AS updated_at", column: { name: "updated_at", type: "TIMESTAMP" } },
+    ...(history ? change : []),
     ...params.map((param) => ({ sql: `JSON_VALUE(l.path_params, '$.${param}') AS path_${param}`, column: { name: `path_${param}`, type: "STRING" as const } })),
   ];
   const main: Array<{ sql: string; column: TypedColumn }> = [...head];
@@ -123,10 +148,10 @@ export function typedViews(options: { projectId: string; dataset: string; collec
     }
     const type = columnTypeOf(schema);
     main.push({ sql: `${typed("l.data", `$.${field}`, type)} AS ${field}`, column: { name: field, type } });
-    if (kind === "array" && inner._zod.def.element) views.push(arrayView(source, head, collection, field, inner._zod.def.element));
-    if (kind === "record" && inner._zod.def.valueType) views.push(mapView(source, head, collection, field, inner._zod.def.valueType));
+    if (kind === "array" && inner._zod.def.element) views.push(arrayView(source, head, prefix, field, inner._zod.def.element));
+    if (kind === "record" && inner._zod.def.valueType) views.push(mapView(source, head, prefix, field, inner._zod.def.valueType));
   }
-  return [view(`${collection}_schema_latest`, source, main, ""), ...views];
+  return [view(history ? prefix : `${prefix}_latest`, source, main, ""), ...views];
 }
 
 type Selected = { sql: string; column: TypedColumn };
@@ -135,7 +160,7 @@ function view(name: string, source: string, selected: Selected[], from: string):
   return { name, sql: `SELECT ${selected.map((s) => s.sql).join(", ")} FROM ${source} AS l${from}`, columns: selected.map((s) => s.column) };
 }
 
-function arrayView(source: string, head: Selected[], collection: string, field: string, element: ZodLike): TypedView {
+function arrayView(source: string, head: Selected[], prefix: string, field: string, element: ZodLike): TypedView {
   const inner = unwrap(element);
   const values: Selected[] =
     inner._zod.def.type === "object"
@@ -145,13 +170,13 @@ function arrayView(source: string, head: Selected[], collection: string, field: 
         })
       : [{ sql: `${isComposite(element) ? "item" : typed("item", "$", columnTypeOf(element))} AS value`, column: { name: "value", type: columnTypeOf(element) } }];
   const position: Selected = { sql: "position", column: { name: "position", type: "INT64" } };
-  return view(`${collection}_schema_${field}`, source, [...head, position, ...values], `, UNNEST(JSON_QUERY_ARRAY(l.data, '$.${field}')) AS item WITH OFFSET AS position`);
+  return view(`${prefix}_${field}`, source, [...head, position, ...values], `, UNNEST(JSON_QUERY_ARRAY(l.data, '$.${field}')) AS item WITH OFFSET AS position`);
 }
 
-function mapView(source: string, head: Selected[], collection: string, field: string, valueType: ZodLike): TypedView {
+function mapView(source: string, head: Selected[], prefix: string, field: string, valueType: ZodLike): TypedView {
   const json = `PARSE_JSON(JSON_QUERY(l.data, '$.${field}'))`;
   const type = columnTypeOf(valueType);
   const key: Selected = { sql: "key", column: { name: "key", type: "STRING" } };
   const value: Selected = { sql: `${typedEntry(json, type)} AS value`, column: { name: "value", type } };
-  return view(`${collection}_schema_${field}`, source, [...head, key, value], `, UNNEST(JSON_KEYS(${json}, 1)) AS key`);
+  return view(`${prefix}_${field}`, source, [...head, key, value], `, UNNEST(JSON_KEYS(${json}, 1)) AS key`);
 }

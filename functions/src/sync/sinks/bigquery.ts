@@ -41,7 +41,8 @@ export function bigquerySink(client: () => Promise<BigQuery>, datasetId: () => s
   };
 }
 
-async function ensureTable(client: () => Promise<BigQuery>, datasetId: string, collection: string): Promise<Table> {
+/** A collection's changelog table, its latest view and its typed views, each created if missing (or redefined). */
+export async function ensureTable(client: () => Promise<BigQuery>, datasetId: string, collection: string): Promise<Table> {
   const bq = await client();
   const [dataset] = await bq.dataset(datasetId).get({ autoCreate: true });
   const [table] = await dataset.table(changelogTable(collection)).get({
@@ -62,12 +63,15 @@ async function ensureTable(client: () => Promise<BigQuery>, datasetId: string, c
 async function ensureTypedViews(dataset: Dataset, projectId: string, datasetId: string, collection: string): Promise<void> {
   const schema = isMirroredCollection(collection) ? STORED_SCHEMAS[collection] : undefined;
   if (!schema || !isMirroredCollection(collection)) return;
-  for (const typed of typedViews({ projectId, dataset: datasetId, collection, pattern: MIRRORED_DOCUMENTS[collection], schema })) {
-    const definition = { query: typed.sql, useLegacySql: false };
-    const view = dataset.table(typed.name);
-    // get() passes what it is given on to the create it may make (its type names only autoCreate).
-    const createIfMissing = { autoCreate: true, view: definition };
-    await view.get(createIfMissing);
-    if ((view.metadata as { view?: { query?: string } }).view?.query !== typed.sql) await view.setMetadata({ view: definition });
-  }
+  for (const typed of typedViews({ projectId, dataset: datasetId, collection, pattern: MIRRORED_DOCUMENTS[collection], schema })) await ensureView(dataset, typed.name, typed.sql);
+}
+
+/** A view, created with this query if missing, or redefined if its query is another. */
+export async function ensureView(dataset: Dataset, name: string, sql: string): Promise<void> {
+  const definition = { query: sql, useLegacySql: false };
+  const view = dataset.table(name);
+  // get() passes what it is given on to the create it may make (its type names only autoCreate).
+  const createIfMissing = { autoCreate: true, view: definition };
+  await view.get(createIfMissing);
+  if ((view.metadata as { view?: { query?: string } }).view?.query !== sql) await view.setMetadata({ view: definition });
 }
