@@ -40,7 +40,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     define: { __LEARNPULSE_STACK__: JSON.stringify(stackLocation(options)) },
     // The page's only packages, bundled when the server starts; no discovery while pages load, because a dependency
     // found then makes Vite reload the page, resetting the player mid-play.
-    optimizeDeps: { include: ["firebase/app", "firebase/auth", "firebase/firestore", "firebase/functions"], noDiscovery: true },
+    optimizeDeps: { include: ["firebase/app", "firebase/auth", "firebase/firestore", "firebase/functions", "chart.js"], noDiscovery: true },
     // One bundle cache per NODE_ENV ("test" under vitest, unset under npm start): Vite rebuilds a cache made under the
     // other, so a shared one would be rebuilt at every switch.
     cacheDir: fileURLToPath(new URL(`../node_modules/.vite/dashboard-${process.env["NODE_ENV"] ?? "development"}`, import.meta.url)),

@@ -1,9 +1,10 @@
 /**
  * The LearnPulse dashboard against the local stack, through the Firebase JS SDK (session.ts): it signs in as the uid
  * in the header (with the `admin` and `teacher` claims when ticked) through the Auth emulator, and shows the time zone
- * its sign-in sent. `?uid=…&admin=1&teacher=1&view=admin` preset the header.
+ * its sign-in sent. `?uid=…&admin=1&teacher=1&view=admin|reviews|analytics` preset the header and the view.
  */
 import { mountAdminView } from "./admin.ts";
+import { mountAnalyticsView } from "./analytics.ts";
 import { mountReviewsView } from "./reviews.ts";
 import { connectToStack, type Identity } from "./session.ts";
 import { mountStudentView } from "./student.ts";
@@ -31,9 +32,11 @@ void signIn();
 const studentRoot = document.querySelector<HTMLElement>("#student-view") as HTMLElement;
 const adminRoot = document.querySelector<HTMLElement>("#admin-view") as HTMLElement;
 const reviewsRoot = document.querySelector<HTMLElement>("#reviews-view") as HTMLElement;
+const analyticsRoot = document.querySelector<HTMLElement>("#analytics-view") as HTMLElement;
 const student = mountStudentView(studentRoot, session);
 const admin = mountAdminView(adminRoot, session);
 const reviews = mountReviewsView(reviewsRoot, session);
+const analytics = mountAnalyticsView(analyticsRoot, session);
 
 uidInput.addEventListener("change", () => {
   localStorage.setItem("learnpulse.uid", identity().uid);
@@ -45,19 +48,23 @@ for (const box of [adminBox, teacherBox]) {
     void signIn();
     void admin.refresh();
     void reviews.refresh();
+    if (!analyticsRoot.hidden) void analytics.refresh();
   });
 }
 
-type View = "student" | "admin" | "reviews";
+const VIEWS = ["student", "admin", "reviews", "analytics"] as const;
+type View = (typeof VIEWS)[number];
 function show(view: View) {
   studentRoot.hidden = view !== "student";
   adminRoot.hidden = view !== "admin";
   reviewsRoot.hidden = view !== "reviews";
-  for (const tab of ["student", "admin", "reviews"] as const) document.querySelector(`#tab-${tab}`)?.setAttribute("aria-pressed", String(view === tab));
+  analyticsRoot.hidden = view !== "analytics";
+  for (const tab of VIEWS) document.querySelector(`#tab-${tab}`)?.setAttribute("aria-pressed", String(view === tab));
   if (view === "admin") void admin.refresh();
   else if (view === "reviews") void reviews.refresh();
+  else if (view === "analytics") void analytics.refresh();
   else student.refresh();
 }
-for (const tab of ["student", "admin", "reviews"] as const) document.querySelector(`#tab-${tab}`)?.addEventListener("click", () => show(tab));
-const requested = params.get("view");
-show(requested === "admin" || requested === "reviews" ? requested : "student");
+for (const tab of VIEWS) document.querySelector(`#tab-${tab}`)?.addEventListener("click", () => show(tab));
+const requested = VIEWS.find((view) => view === params.get("view"));
+show(requested ?? "student");

@@ -3,7 +3,7 @@
  * global-setup started and a Vite server of its own. The page signs in through the stack's Auth emulator and calls the
  * callables with the Firebase JS SDK, cross-origin, and listens to Firestore over WebChannel. Plays the demo player,
  * checks that the pings show as progress, flushes from the admin view, sees another client's change arrive without a
- * poll, and saves screenshots to test-artifacts/ (gitignored).
+ * poll, draws the six analytics reports for a teacher, and saves screenshots to test-artifacts/ (gitignored).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -236,5 +236,58 @@ describe.skipIf(skip)("dashboard in headless Chromium", () => {
       comments: "Well argued, with the numbers.",
       full_review: { evaluation: { score: 80 }, feedback: "Well argued, with the numbers." },
     });
+  }, 90_000);
+
+  it("when a teacher opens the Analytics view for the demo course, then each of the six reports is drawn from what getAnalytics answers", async () => {
+    // Data of this test's own in the demo course: a lecture left half-watched, one completed, answers given.
+    const [watcher, finisher] = [uniqueId("dash-an"), uniqueId("dash-an")].map((id) => ({ uid: id }));
+    const calls = [
+      await callFunction("saveProgress", { courseId: "demo-course", lectureId: "demo-lecture-1", position: 60, duration: 120, playedSegments: [[0, 60]] }, watcher!),
+      await callFunction("completeLecture", { courseId: "demo-course", lectureId: "demo-lecture-2" }, finisher!),
+      await callFunction("startAttempt", { questionId: "demo-q-true_false", attemptId: "an-1" }, finisher!),
+      await callFunction("submitAnswer", { questionId: "demo-q-true_false", attemptId: "an-1", answer: { value: true }, timeSpentMs: 2_000 }, finisher!),
+      await callFunction("flushNow", {}, { claims: { admin: true } }),
+    ];
+    expect(calls.map((call) => call.status)).toEqual([200, 200, 200, 200, 200]);
+    await triggersIdle();
+
+    const teacherUid = uniqueId("dash-teacher");
+    const teacher = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    teacher.on("pageerror", (error) => pageErrors.push(error.message));
+    try {
+      await teacher.goto(`${dashboard.url}?uid=${teacherUid}&teacher=1&view=analytics`);
+      // A range no other file asks for, so that no answer another file cached hides this test's data.
+      const to = new Date().toISOString().slice(0, 10);
+      const from = new Date(Date.now() - 20 * DAY_MS).toISOString().slice(0, 10);
+      await expect.poll(() => teacher.inputValue("#analytics-course"), { timeout: 15_000 }).toBe("demo-course");
+      await teacher.fill("#analytics-from", from);
+      await teacher.fill("#analytics-to", to);
+      await teacher.click("#analytics-show");
+
+      const reports = ["daily_active", "watch_time", "lecture_funnel", "dropoff", "item_analysis", "competency_trend"] as const;
+      for (const report of reports) {
+        const direct = await callFunction("getAnalytics", { report, courseId: "demo-course", from, to, ...(report === "item_analysis" ? { limit: 200 } : {}) }, { uid: teacherUid, claims: { teacher: true } });
+        const rows = (direct.body.result as { rows: unknown[] }).rows;
+        expect(rows.length, report).toBeGreaterThan(0);
+        await expect.poll(() => teacher.getAttribute(`#report-${report}`, "data-rows"), { timeout: 20_000 }).toBe(String(rows.length));
+      }
+      expect(await teacher.textContent("#analytics-error")).toBe("");
+      expect(await teacher.locator('#item-table tr[data-question="demo-q-true_false"]').count()).toBe(1);
+      // Each chart drew something: its canvas differs from a blank one of its size.
+      for (const report of reports.filter((report) => report !== "item_analysis")) {
+        const drawn = await teacher.evaluate(`(() => {
+          const canvas = document.querySelector("#chart-${report}");
+          const blank = document.createElement("canvas");
+          blank.width = canvas.width;
+          blank.height = canvas.height;
+          return canvas.width > 0 && canvas.toDataURL() !== blank.toDataURL();
+        })()`);
+        expect(drawn, report).toBe(true);
+      }
+      expect(pageErrors).toEqual([]);
+      await teacher.screenshot({ path: `${ARTIFACTS}dashboard-analytics.png`, fullPage: true });
+    } finally {
+      await teacher.close();
+    }
   }, 90_000);
 });

@@ -10,7 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Firestore } from "firebase-admin/firestore";
-import { emptyTally, httpCaller, runPlayer, type Lecture, type Tally } from "./players.ts";
+import { emptyTally, httpCaller, runPlayer, type Lecture, type QuizPlan, type Tally } from "./players.ts";
+import { DEMO_COURSE_ID, DEMO_LECTURES, DEMO_QUESTIONS, DEMO_QUIZ, DEMO_QUIZ_ID, seedDemoCatalogue } from "@learnpulse/local-stack/seed.ts";
 import { emulatorIdToken } from "@learnpulse/local-stack/tokens.ts";
 
 export interface SimulateOptions {
@@ -30,6 +31,11 @@ export interface SimulateOptions {
    * (plus the grace); undefined leaves the schedule to the stack and only flushes at the end.
    */
   flushWindowMs?: number;
+  /**
+   * The share of players who first take the demo quiz's opening phase (each answer right with the player's own
+   * chance), so that the item and competency reports have answers to show. @default 0.5
+   */
+  quizShare?: number;
   /** Reconcile only this run's users (a shared test stack), or whole collections. @default "all" */
   reconcileScope?: "run" | "all";
   /** Progress line (stderr). */
@@ -37,8 +43,8 @@ export interface SimulateOptions {
   random?: () => number;
 }
 
-/** Lectures of the simulated course: the demo catalogue's lengths (local-stack/seed.ts). */
-const LECTURE_SECONDS = [120, 300, 240, 420, 360];
+/** The players watch the demo course (local-stack/seed.ts), which `npm start` serves and the dashboard shows. */
+const LECTURES: Lecture[] = DEMO_LECTURES.map(({ id, durationSec }) => ({ id, durationSec }));
 /** The product's FLUSH_GRACE_MS plus a second: the scheduled flush drains a window only this long after it closed. */
 const FLUSH_AFTER_WINDOW_MS = 11_000;
 const RECONCILED = ["progress", "activities", "users"] as const;
@@ -73,7 +79,7 @@ export interface ReconcileLine {
 export interface SimulationReport {
   simulation: "learnpulse";
   at: string;
-  options: { students: number; minutes: number; intervalSec: number; speed: number; simulatedWindowSec: number | null };
+  options: { students: number; minutes: number; intervalSec: number; speed: number; quizShare: number; simulatedWindowSec: number | null };
   wallSeconds: number;
   pings: { sent: number; acknowledged: number; lost: number; notInFirestore: number };
   latencyMs: { p50: number; p95: number; p99: number; max: number };
@@ -96,8 +102,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const speed = options.speed ?? 5;
   const random = options.random ?? Math.random;
   const runId = `sim-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
-  const courseId = `${runId}-course`;
-  const lectures: Lecture[] = LECTURE_SECONDS.map((durationSec, i) => ({ id: `${runId}-lecture-${i + 1}`, durationSec }));
+  const courseId = DEMO_COURSE_ID;
+  const lectures = LECTURES;
+  const quizShare = options.quizShare ?? 0.5;
   const admin = emulatorIdToken(`${runId}-admin`, { admin: true });
   const call = httpCaller(options.functionsUrl);
   const control = async (path: string, method = "POST") => {
@@ -119,10 +126,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
 
   const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
   const { db } = await firestoreKit();
-  const batch = db.batch();
-  batch.set(db.doc(`courses/${courseId}`), { title: `Simulation ${runId}`, totalLectures: lectures.length });
-  for (const [i, lecture] of lectures.entries()) batch.set(db.doc(`courses/${courseId}/lectures/${lecture.id}`), { title: `Lecture ${i + 1}`, durationSec: lecture.durationSec, order: i + 1 });
-  await batch.commit();
+  await seedDemoCatalogue(db);
   await control("idle");
 
   const before = await control("stats", "GET");
@@ -130,7 +134,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const started = performance.now();
   const sessionSec = options.minutes * 60;
   const players = Array.from({ length: options.students }, (_, n) =>
-    runPlayer({ uid: `${runId}-s${n}`, courseId, lectures, intervalSec, sessionSec, speed, startOffsetSec: random() * intervalSec, random }, call, tally),
+    runPlayer(
+      { uid: `${runId}-s${n}`, courseId, lectures, intervalSec, sessionSec, speed, startOffsetSec: random() * intervalSec, random, ...(random() < quizShare ? { quiz: openingPhase(random) } : {}) },
+      call,
+      tally,
+    ),
   );
   const elapsed = () => (performance.now() - started) / 1000;
   const line = () => `pings ${tally.pingsSent} sent, ${tally.pingsAcked} acked, ${Math.round(tally.pingsAcked / Math.max(elapsed(), 0.001))}/s, ${elapsed().toFixed(1)} s (simulated ${Math.min(options.minutes * 60, elapsed() * speed).toFixed(0)} of ${sessionSec} s)`;
@@ -189,7 +197,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   return {
     simulation: "learnpulse",
     at: new Date().toISOString(),
-    options: { students: options.students, minutes: options.minutes, intervalSec, speed, simulatedWindowSec: options.flushWindowMs ? (options.flushWindowMs / 1000) * speed : null },
+    options: { students: options.students, minutes: options.minutes, intervalSec, speed, quizShare, simulatedWindowSec: options.flushWindowMs ? (options.flushWindowMs / 1000) * speed : null },
     wallSeconds: round(wallSeconds, 1),
     pings: { sent: tally.pingsSent, acknowledged: tally.pingsAcked, lost, notInFirestore },
     latencyMs: { p50: quantile(tally.pingLatenciesMs, 0.5), p95: quantile(tally.pingLatenciesMs, 0.95), p99: quantile(tally.pingLatenciesMs, 0.99), max: quantile(tally.pingLatenciesMs, 1) },
@@ -293,3 +301,18 @@ export function quantile(values: number[], q: number): number {
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The demo quiz's first phase as a player takes it: each question answered right with one chance per player. */
+function openingPhase(random: () => number): QuizPlan {
+  const questions = (DEMO_QUIZ.phases[0]?.questionIds ?? []).map((questionId) => ({ questionId, ...rightAndWrong(questionId) }));
+  return { quizId: DEMO_QUIZ_ID, questions, rightChance: 0.2 + 0.75 * random() };
+}
+
+/** A right and a wrong answer to a demo question of the opening phase (true/false or single choice). */
+function rightAndWrong(questionId: string): { right: Record<string, unknown>; wrong: Record<string, unknown> } {
+  const { question, key } = DEMO_QUESTIONS[questionId] as { question: Record<string, unknown>; key: Record<string, unknown> };
+  if (key["type"] === "true_false") return { right: { value: key["correct"] }, wrong: { value: !key["correct"] } };
+  const correct = (key["correct"] as string[])[0] as string;
+  const other = (question["options"] as { id: string }[]).find((option) => option.id !== correct)?.id as string;
+  return { right: { choice: correct }, wrong: { choice: other } };
+}

@@ -11,6 +11,13 @@ export interface Lecture {
   durationSec: number;
 }
 
+/** A quiz phase the player answers before watching: each question once, right with `rightChance`. */
+export interface QuizPlan {
+  quizId: string;
+  questions: { questionId: string; right: Record<string, unknown>; wrong: Record<string, unknown> }[];
+  rightChance: number;
+}
+
 export interface PlayerPlan {
   uid: string;
   courseId: string;
@@ -24,6 +31,7 @@ export interface PlayerPlan {
   /** Simulated seconds before the first ping (staggers the players). */
   startOffsetSec: number;
   random: () => number;
+  quiz?: QuizPlan;
 }
 
 /** What every player reports into: counts and latencies, shared by all players of a run. */
@@ -82,6 +90,13 @@ export async function runPlayer(plan: PlayerPlan, call: Caller, tally: Tally): P
   // Each activity type takes exactly its ids (API.md recordActivity): a search names no course.
   const activity = (type: string, lectureId?: string) =>
     counted("recordActivity", { type, clientEventId: randomUUID(), ...(lectureId ? { courseId: plan.courseId, lectureId } : {}) });
+
+  for (const { questionId, right, wrong } of plan.quiz?.questions ?? []) {
+    const attemptId = randomUUID();
+    await counted("startAttempt", { questionId, attemptId, quizId: plan.quiz?.quizId });
+    const answer = plan.random() < (plan.quiz?.rightChance ?? 0) ? right : wrong;
+    await counted("submitAnswer", { questionId, attemptId, quizId: plan.quiz?.quizId, answer, timeSpentMs: Math.round(2_000 + 18_000 * plan.random()) });
+  }
 
   let lecture = pick(plan.lectures, plan.random);
   let position = Math.floor(plan.random() * lecture.durationSec * 0.5);

@@ -1,7 +1,8 @@
 /**
- * `npm run simulate -- --students N --minutes M [--interval 5] [--speed 5] [--shards 1] [--json]`: N simulated video players
- * over real HTTP through the callable protocol (tools/simulate/core.ts), against a local stack started here on
- * free ports, or the running one named by LEARNPULSE_FUNCTIONS_URL (with the rest of the env `npm start` prints).
+ * `npm run simulate -- --students N --minutes M [--interval 5] [--speed 5] [--shards 1] [--quiz-share 0.5] [--json]`:
+ * N simulated video players in the demo course (a share of them take the demo quiz's first phase first) over real
+ * HTTP through the callable protocol (tools/simulate/core.ts), against a local stack started here on free ports, or
+ * the running one named by LEARNPULSE_FUNCTIONS_URL (with the rest of the env `npm start` prints).
  *
  * Time is compressed: `--speed` simulated seconds pass per wall second. Pings carry simulated positions; the
  * server stamps them with its own clock, so the flush window is scaled instead: the stack started here runs with
@@ -16,6 +17,7 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { simulate, type SimulationReport } from "./core.ts";
 import { startStack, type Stack } from "@learnpulse/local-stack";
+import { applyParamDefaults, closeFunctionClients } from "@learnpulse/local-stack/functions-module.ts";
 import { positiveNumber } from "../shared/args.ts";
 
 /** The product's shortest flush window ("every 1 minutes"): with speed 5, 5 simulated minutes. */
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     interval: { type: "string", default: "5" },
     speed: { type: "string", default: "5" },
     shards: { type: "string", default: "1" },
+    "quiz-share": { type: "string", default: "0.5" },
     json: { type: "boolean", default: false },
   },
 });
@@ -37,6 +40,8 @@ const minutes = positiveNumber("minutes", values.minutes);
 const intervalSec = positiveNumber("interval", values.interval);
 const speed = positiveNumber("speed", values.speed);
 const shards = Math.round(positiveNumber("shards", values.shards));
+const quizShare = Number(values["quiz-share"]);
+if (!(quizShare >= 0 && quizShare <= 1)) throw new Error(`--quiz-share must be a number from 0 to 1 (got ${values["quiz-share"]})`);
 
 // stdout carries only the report: firebase-functions logs every request through console.
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -55,6 +60,11 @@ if (!process.env["LEARNPULSE_FUNCTIONS_URL"]) {
   process.env["UPSTASH_SHARDS"] = String(shards);
   stack = await startStack({ scheduleTimers: false, shards, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   Object.assign(process.env, stack.env);
+} else {
+  // The final reconcile runs the product's code here: a running stack's functions got their params' defaults from
+  // the stack, as deployed ones do from `firebase deploy`; this process sets them itself (config.js declares them).
+  await import("../../functions/lib/config.js");
+  await applyParamDefaults();
 }
 try {
   const report = await simulate({
@@ -62,6 +72,7 @@ try {
     minutes,
     intervalSec,
     speed,
+    quizShare,
     functionsUrl: process.env["LEARNPULSE_FUNCTIONS_URL"] as string,
     stackUrl: process.env["LEARNPULSE_STACK_URL"] ?? new URL("/__stack", process.env["LEARNPULSE_FUNCTIONS_URL"]).href,
     ...(stack ? { flushWindowMs: STACK_WINDOW_MS } : {}),
@@ -72,12 +83,13 @@ try {
   print(values.json ? JSON.stringify(measured, null, 2) : table(report));
   process.exitCode = report.clean ? 0 : 1;
 } finally {
-  await stack?.stop();
+  if (stack) await stack.stop();
+  else await closeFunctionClients();
 }
 
 function table(r: SimulationReport): string {
   const rows: [string, string][] = [
-    ["run", `${r.options.students} students × ${r.options.minutes} simulated min, ping every ${r.options.intervalSec} s, speed ${r.options.speed}× (${r.wallSeconds} s wall), flush window ${r.options.simulatedWindowSec ?? "stack's"} simulated s`],
+    ["run", `${r.options.students} students × ${r.options.minutes} simulated min, ping every ${r.options.intervalSec} s, speed ${r.options.speed}× (${r.wallSeconds} s wall), flush window ${r.options.simulatedWindowSec ?? "stack's"} simulated s, ${Math.round(r.options.quizShare * 100)}% take the quiz`],
     ["pings sent / acknowledged / lost", `${r.pings.sent} / ${r.pings.acknowledged} / ${r.pings.lost}`],
     ["acknowledged positions missing in Firestore", String(r.pings.notInFirestore)],
     ["ping latency p50 / p95 / p99 / max", `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`],

@@ -47,7 +47,7 @@ Schedules      ${[...stack.functions.schedules.keys()].join(", ") || "(none)"}
 Task queues    ${stack.env.CLOUD_TASKS_EMULATOR_HOST}: ${[...stack.functions.tasks.keys()].join(", ") || "(none)"}
 Stack control  ${stack.env.LEARNPULSE_STACK_URL}/stats
 Demo course    ${DEMO_COURSE_ID}
-Dashboard      ${dashboard.url}  (signs in through the Auth emulator: pick any uid; tick "admin claim" for Data sync, "teacher claim" for Reviews)
+Dashboard      ${dashboard.url}  (signs in through the Auth emulator: pick any uid; tick "admin claim" for Data sync, "teacher claim" for Reviews and Analytics)
 
 Env for a client or a script:
 ${Object.entries(stack.env)
