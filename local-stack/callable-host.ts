@@ -17,6 +17,11 @@ export interface CallableHost {
   urlOf(name: string): string;
   /** Calls answered since start or the last resetStats(), by function. */
   stats(): Record<string, number>;
+  /**
+   * Wall milliseconds each callable's requests were in the handler (request read to answer sent), summed: what a
+   * Cloud Run instance bills (instance time while a request is active), before concurrency shares it.
+   */
+  busyMs(): Record<string, number>;
   resetStats(): void;
   stop(): Promise<void>;
 }
@@ -43,6 +48,7 @@ export async function startCallableHost(options: CallableHostOptions): Promise<C
     throw new Error(`The callable host serves unverified tokens, so it only runs for demo- projects (got ${projectId})`);
   }
   const counts: Record<string, number> = {};
+  const busy: Record<string, number> = {};
   const server = createServer((req, res) => {
     const controlPath = /^\/__stack\/([^?]+)/.exec(req.url ?? "")?.[1];
     if (controlPath !== undefined) {
@@ -56,6 +62,8 @@ export async function startCallableHost(options: CallableHostOptions): Promise<C
       return;
     }
     counts[name] = (counts[name] ?? 0) + 1;
+    const started = performance.now();
+    res.once("finish", () => (busy[name] = (busy[name] ?? 0) + performance.now() - started));
     void serve(fn, req, res);
   });
   server.keepAliveTimeout = 30_000;
@@ -66,8 +74,10 @@ export async function startCallableHost(options: CallableHostOptions): Promise<C
     baseUrl,
     urlOf: (name) => `${baseUrl}/${name}`,
     stats: () => ({ ...counts }),
+    busyMs: () => Object.fromEntries(Object.entries(busy).map(([name, ms]) => [name, Math.round(ms)])),
     resetStats: () => {
       for (const key of Object.keys(counts)) delete counts[key];
+      for (const key of Object.keys(busy)) delete busy[key];
     },
     stop: () => close(server),
   };

@@ -286,6 +286,8 @@ export interface StackStats {
   cosmos: ReturnType<LocalCosmos["stats"]>;
   triggers: { delivered: number; failed: number };
   callables: Record<string, number>;
+  /** Wall ms spent in each callable's handler (callable-host.ts busyMs). */
+  callableBusyMs: Record<string, number>;
   schedules: Record<string, { runs: number; failures: number }>;
   tasks: ReturnType<LocalTasks["stats"]>;
 }
@@ -299,6 +301,7 @@ export function stackStats(stack: Stack): StackStats {
     cosmos: stack.cosmos.stats(),
     triggers: stack.triggers.stats(),
     callables: stack.host.stats(),
+    callableBusyMs: stack.host.busyMs(),
     schedules: stack.scheduler.stats(),
     tasks: stack.tasks.stats(),
   };
@@ -322,13 +325,18 @@ function upstashEnv(shards: LocalRedis[]): Record<string, string> {
   return env;
 }
 
-/** Waits until no task is queued or running and no trigger is in flight (a task's writes fire triggers). */
-export async function quiesce(stack: Pick<Stack, "tasks" | "triggers" | "authTriggers">): Promise<void> {
+/**
+ * Waits until no task is queued or running and no trigger is in flight (a task's writes fire triggers). With
+ * `dueWithinMs`, tasks scheduled later than that (an erasure's next-day follow-up) are left waiting.
+ */
+export async function quiesce(stack: Pick<Stack, "tasks" | "triggers" | "authTriggers">, options: { dueWithinMs?: number } = {}): Promise<void> {
+  const { dueWithinMs } = options;
   for (;;) {
     await stack.authTriggers.idle();
-    await stack.tasks.idle();
+    await (dueWithinMs === undefined ? stack.tasks.idle() : stack.tasks.settled(dueWithinMs));
     await stack.triggers.idle();
-    const busy = Object.values(stack.tasks.stats()).some((queue) => queue.pending + queue.inFlight > 0);
+    const busy =
+      dueWithinMs === undefined ? Object.values(stack.tasks.stats()).some((queue) => queue.pending + queue.inFlight > 0) : Object.values(stack.tasks.stats()).some((queue) => queue.inFlight > 0);
     if (!busy) return;
   }
 }

@@ -31,6 +31,8 @@ export interface LocalTasks {
   resetStats(): void;
   /** Resolves when no queue holds a task and no attempt is in flight (a task scheduled later is waited for). */
   idle(): Promise<void>;
+  /** Resolves when no attempt is in flight and no task is due within `withinMs`: tasks scheduled later are left waiting. */
+  settled(withinMs: number): Promise<void>;
   /** Drops waiting tasks and timers, waits for the attempts in flight, closes the server. */
   stop(): Promise<void>;
 }
@@ -147,6 +149,9 @@ export async function startTasks(options: TasksOptions): Promise<LocalTasks> {
       // A task may enqueue another, in any queue: wait until a pass finds every queue idle.
       const queues = () => [...served.values()].map(({ queue }) => queue);
       while (queues().some((queue) => !queue.isIdle())) await Promise.all(queues().map((queue) => queue.idle()));
+    },
+    async settled(withinMs) {
+      while ([...served.values()].some(({ queue }) => !queue.isSettled(withinMs))) await new Promise((resolve) => setTimeout(resolve, 10));
     },
     async stop() {
       stopping = true;

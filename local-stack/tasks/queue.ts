@@ -62,6 +62,8 @@ export interface TaskQueue {
   /** Zeroes the counters; inFlight and pending are states, not counters. */
   resetStats(): void;
   isIdle(): boolean;
+  /** No attempt running and no task due within `withinMs` (a task scheduled later does not count). */
+  isSettled(withinMs: number): boolean;
   /** Resolves when no task waits and none is in flight. */
   idle(): Promise<void>;
   /** Drops the waiting tasks and the timer; resolves once the attempts in flight have ended. */
@@ -227,6 +229,7 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
       maxConcurrentSeen = running.size;
     },
     isIdle,
+    isSettled: (withinMs) => running.size === 0 && !(waiting[0] && waiting[0].dueAt <= Date.now() + withinMs),
     idle: () => (isIdle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     async stop() {
       stopped = true;

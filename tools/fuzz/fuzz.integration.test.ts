@@ -23,17 +23,18 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe("fuzzing every callable", () => {
-  it(`when every exported callable gets ${RUNS} generated payloads, then each answer is a result or a clean refusal and refused payloads write nothing`, async () => {
+  it(`when every exported callable gets ${RUNS} generated payloads, then each answer is a result or a clean refusal and refused payloads write nothing, nor does anything nobody sent`, async () => {
     console.info(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it)`);
     const report = await runFuzz({ targets, runsPerCallable: RUNS, seed: SEED, probe: stackProbe(stack) });
 
     expect(targets.map((target) => target.name)).toEqual([...stack.functions.callables.keys()].sort());
     expect(report.callables.map((tally) => [tally.name, tally.payloads])).toEqual(targets.map((target) => [target.name, RUNS]));
     expect(report.findings).toEqual([]);
-    expect({ internal: report.internal, unclean: report.unclean, invalidWrites: report.invalidWrites }).toEqual({
+    expect({ internal: report.internal, unclean: report.unclean, invalidWrites: report.invalidWrites, unattributedWrites: report.unattributedWrites }).toEqual({
       internal: 0,
       unclean: 0,
       invalidWrites: { firestore: 0, redis: 0 },
+      unattributedWrites: 0,
     });
     expect(report.firestoreCounted).toBe(true);
     // The property was exercised both ways for every callable: valid payloads got results, refused ones were replayed.

@@ -50,7 +50,7 @@ try {
     },
   });
   printReport(report);
-  const failed = report.internal + report.unclean + report.invalidWrites.firestore + report.invalidWrites.redis;
+  const failed = report.internal + report.unclean + report.invalidWrites.firestore + report.invalidWrites.redis + report.unattributedWrites;
   const short = report.callables.filter((c) => c.payloads < runs);
   exitCode = failed === 0 && short.length === 0 ? 0 : 1;
 } finally {
@@ -76,7 +76,7 @@ payloads            ${total} (${report.runsPerCallable} per callable × ${report
 duration            ${(report.durationMs / 1000).toFixed(1)} s
 seed                ${report.seed} (FUZZ_SEED=${report.seed} replays it)
 INTERNAL answers    ${report.internal}
-unclean answers     ${report.unclean} (another status, or outside the callable protocol)
+unclean answers     ${report.unclean} (another status, NOT_FOUND or FAILED_PRECONDITION to a mutated payload, or outside the callable protocol)
 writes from refused ${report.invalidWrites.firestore} Firestore writes, ${report.invalidWrites.redis} Upstash commands${report.firestoreCounted ? "" : " (Firestore not counted: external emulator)"}
 unattributed writes ${report.unattributedWrites} (during replays, made by no refused payload sent alone)`);
   for (const finding of report.findings.slice(0, 20)) {

@@ -18,6 +18,8 @@ const BEHAVIOURS: Record<string, Behaviour> = {
   htmlOnLargeBodies: (body) => (body.length > 1_000 ? { status: 500, body: "<html>Internal Server Error</html>" } : invalid()),
   writesWhenRefused: (body) => (body.includes("@type") ? { ...invalid(), writes: 1 } : { status: 200, body: '{"result":{}}', writes: 1 }),
   adminOnly: (_body, admin) => (admin ? invalid() : protocolError(403, "PERMISSION_DENIED")),
+  // Looks everything up before validating: a malformed payload gets NOT_FOUND instead of INVALID_ARGUMENT.
+  notFoundForAll: () => protocolError(404, "NOT_FOUND"),
 };
 
 let server: Server;
@@ -78,6 +80,15 @@ describe("the fuzzer", () => {
     expect(report.callables[0]?.verdicts).toMatchObject({ PERMISSION_DENIED: expect.any(Number), INVALID_ARGUMENT: expect.any(Number) });
     expect(report.findings).toEqual([]);
     expect((await fuzz("adminOnly", false)).unclean).toBeGreaterThan(0); // the same refusal from a non-admin callable is not clean
+  });
+
+  it("when a callable answers NOT_FOUND to mutated payloads too, then those answers are unclean, and those to its contract's payloads are not", async () => {
+    const report = await fuzz("notFoundForAll");
+    const unclean = report.findings.filter((finding) => finding.kind === "UNCLEAN");
+    expect(report.unclean).toBeGreaterThan(0);
+    // Some payloads (the contract's, about 3 in 10) got the same answer cleanly.
+    expect(report.unclean).toBeLessThan(150);
+    expect(unclean.every((finding) => finding.verdict === "NOT_FOUND")).toBe(true);
   });
 
   it.each([

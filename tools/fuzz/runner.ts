@@ -1,14 +1,18 @@
 /**
  * The fuzzing property, run over HTTP against a running stack: every callable gets generated payloads (valid ones
  * mixed with mutations of them), and
- *  1. every answer is a result or a clean refusal — INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND,
- *     RESOURCE_EXHAUSTED, or PERMISSION_DENIED to a non-admin calling an admin callable — never INTERNAL, another
- *     status, or an answer outside the callable protocol;
+ *  1. every answer is a result or a clean refusal — INVALID_ARGUMENT, RESOURCE_EXHAUSTED, PERMISSION_DENIED to a
+ *     non-admin calling an admin callable, and NOT_FOUND or FAILED_PRECONDITION to a payload of the callable's
+ *     contract (a valid shape naming something absent or not allowed yet; a mutated payload must be refused for its
+ *     shape first) — never INTERNAL, another status, or an answer outside the callable protocol;
  *  2. a refused payload (INVALID_ARGUMENT, PERMISSION_DENIED) writes nothing. Writes are counted at the stand-ins,
  *     which count everyone's, so valid payloads (which write) and refused ones must not run at the same time: each
  *     round first sends its mix, then sends the payloads it refused again, alone, with Firestore writes and Upstash
  *     commands counted around them; a round whose replay wrote anything is replayed one call at a time to name the
  *     payloads that wrote.
+ *  3. writes nobody can be charged with fail the run too: a replay that wrote with no refused payload writing alone
+ *     (`unattributedWrites`). The probe counts only the product's own writes (not the sinks' status counters, which
+ *     are flushed on a timer) and waits for triggers and tasks before counting.
  * Payloads come from fast-check with a seed, so a run can be replayed (FUZZ_SEED).
  */
 import fc from "fast-check";
@@ -27,7 +31,7 @@ export interface FuzzTarget {
 /** Counters at the stand-ins; firestore is null when they cannot count (an external emulator). */
 export interface StackProbe {
   counts(): Promise<{ firestoreWrites: number | null; redisCommands: number }>;
-  /** Resolves once the Firestore triggers fired so far have finished. */
+  /** Resolves once the triggers fired and the tasks enqueued so far have finished. */
   idle(): Promise<void>;
 }
 
@@ -95,14 +99,22 @@ export interface FuzzReport {
   findings: Finding[];
 }
 
-const CLEAN = new Set(["OK", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "NOT_FOUND", "RESOURCE_EXHAUSTED"]);
+const CLEAN = new Set(["OK", "INVALID_ARGUMENT", "RESOURCE_EXHAUSTED"]);
+/** Clean only for a payload of the callable's contract: a valid shape may name what does not exist or is not open yet. */
+const CLEAN_FOR_VALID_SHAPES = new Set(["NOT_FOUND", "FAILED_PRECONDITION"]);
 const REFUSED = new Set(["INVALID_ARGUMENT", "PERMISSION_DENIED"]);
 const MAX_FINDINGS = 50;
 /** One in this many calls to an admin callable comes from a non-admin (PERMISSION_DENIED is then the clean answer). */
 const NON_ADMIN_EVERY = 4;
 
-export function isClean(verdict: string, target: FuzzTarget, caller: Caller): boolean {
-  return CLEAN.has(verdict) || (verdict === "PERMISSION_DENIED" && target.admin && !caller.admin);
+export function isClean(verdict: string, target: FuzzTarget, caller: Caller, validShape: boolean): boolean {
+  return CLEAN.has(verdict) || (validShape && CLEAN_FOR_VALID_SHAPES.has(verdict)) || (verdict === "PERMISSION_DENIED" && target.admin && !caller.admin);
+}
+
+/** A payload and whether the callable's contract generated it (a mutation of one is not valid-shaped). */
+export interface Generated {
+  payload: WireValue;
+  validShape: boolean;
 }
 
 /** The callables of a functions URL, each probed once: a signed-in non-admin sending `{}` is refused as such by admin ones. */
@@ -116,10 +128,17 @@ export async function discoverTargets(baseUrl: string, names: string[], probeUid
   );
 }
 
-/** Valid payloads from the callable's contract, three in ten; mutations of them otherwise. */
-export function payloadsFor(name: string): fc.Arbitrary<WireValue> {
-  const valid: fc.Arbitrary<WireValue> = CONTRACTS[name] ?? genericPayload;
-  return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 7, arbitrary: mutationsOf(valid) });
+/**
+ * Valid payloads from the callable's contract, three in ten; mutations of them otherwise. A callable without a
+ * contract gets small JSON objects, none of them known to be valid-shaped.
+ */
+export function payloadsFor(name: string): fc.Arbitrary<Generated> {
+  const contract = CONTRACTS[name];
+  const valid: fc.Arbitrary<WireValue> = contract ?? genericPayload;
+  return fc.oneof(
+    { weight: 3, arbitrary: valid.map((payload) => ({ payload, validShape: contract !== undefined })) },
+    { weight: 7, arbitrary: mutationsOf(valid).map((payload) => ({ payload, validShape: false })) },
+  );
 }
 
 interface Call {
@@ -127,6 +146,7 @@ interface Call {
   tally: CallableTally;
   caller: Caller;
   body: string;
+  validShape: boolean;
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -171,8 +191,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   for (let round = 0; round < rounds; round++) {
     const size = Math.min(batch, runsPerCallable - round * batch);
     const perTarget = targets.map((target, t) =>
-      fc.sample(arbitraries[t] as fc.Arbitrary<WireValue>, { seed: (seed + round * 1_000_003 + t * 7_919) | 0, numRuns: size }).map(
-        (payload, i): Call => ({ target, tally: report.callables[t] as CallableTally, caller: nextCaller(target, i, "u"), body: callableBody(payload) }),
+      fc.sample(arbitraries[t] as fc.Arbitrary<Generated>, { seed: (seed + round * 1_000_003 + t * 7_919) | 0, numRuns: size }).map(
+        ({ payload, validShape }, i): Call => ({ target, tally: report.callables[t] as CallableTally, caller: nextCaller(target, i, "u"), body: callableBody(payload), validShape }),
       ),
     );
     // Round-robin across callables, so that their calls interleave as real traffic does.
@@ -188,7 +208,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         call.tally.internal++;
         report.internal++;
         note(call, "INTERNAL", answer);
-      } else if (!isClean(answer.verdict, call.target, call.caller)) {
+      } else if (!isClean(answer.verdict, call.target, call.caller, call.validShape)) {
         call.tally.unclean++;
         report.unclean++;
         note(call, "UNCLEAN", answer);
