@@ -33,6 +33,8 @@ export interface PartOptions {
   runId: string;
   /** Stop starting pages after this long (default FLUSH_TIME_BUDGET_MS). */
   timeBudgetMs?: number;
+  /** How long the part's lock outlives a worker that dies holding it (default FLUSH_LOCK_TTL_MS; beyond the time budget). */
+  lockTtlMs?: number;
   /** The worker's pace, shared by the parts it flushes one after another (default: this instance's). */
   pace?: Pace;
 }
@@ -66,6 +68,11 @@ export const FLUSH_KEYS_PER_SECOND_PER_WORKER = 500;
 export const FLUSH_TIME_BUDGET_MS = 4 * 60_000;
 /** The lock outlives the time budget plus one page, so two workers never flush one part at once. */
 export const FLUSH_LOCK_TTL_MS = 5 * 60_000;
+/**
+ * A worker deletes its lock at the end only this long before it could have expired (and been taken by another); a
+ * tenth of a shorter lock's life.
+ */
+const LOCK_RELEASE_MARGIN_MS = 30_000;
 /** Lectures named in a run's one `progress.completions_skipped` event; the count covers the rest. */
 const SKIPPED_LECTURES_LOGGED = 20;
 
@@ -107,7 +114,8 @@ export async function flushPart(deps: FlushDeps, { shard, part }: Part, options:
   const startedAt = now();
   const lockKey = flushLockKey(part);
   const token = `${options.runId}-${Math.random().toString(36).slice(2)}`;
-  const locked = await cache.set(lockKey, token, { nx: true, px: FLUSH_LOCK_TTL_MS }).catch(async (error: unknown) => {
+  const lockTtlMs = options.lockTtlMs ?? FLUSH_LOCK_TTL_MS;
+  const locked = await cache.set(lockKey, token, { nx: true, px: lockTtlMs }).catch(async (error: unknown) => {
     // A SET that timed out may still have taken the lock: left alone it would block this part until it expires.
     await releaseIfOurs(cache, lockKey, token);
     throw error;
@@ -163,7 +171,7 @@ export async function flushPart(deps: FlushDeps, { shard, part }: Part, options:
     return report;
   } finally {
     // Delete the lock only while it is certainly still ours (no Lua compare-and-delete needed); otherwise it expires.
-    if (now() - startedAt < FLUSH_LOCK_TTL_MS - 30_000) await cache.del(lockKey).catch(() => undefined);
+    if (now() - startedAt < lockTtlMs - Math.min(LOCK_RELEASE_MARGIN_MS, lockTtlMs / 10)) await cache.del(lockKey).catch(() => undefined);
   }
 }
 
