@@ -13,5 +13,17 @@ export function quantile(values: number[], q: number): number {
 
 export const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** A figure measured in rounds: its median and the range it moved in. Two runs agree when each median lies within the other's range. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number;
+}
+
+export function spread(values: number[], digits = 3): Spread {
+  return { median: round(median(values), digits), min: round(Math.min(...values), digits), max: round(Math.max(...values), digits), rounds: values.length };
+}
+
 /** Progress lines go to stderr; stdout carries only the JSON result. */
 export const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
