@@ -1,10 +1,12 @@
 /**
- * The cost arithmetic of `npm run cost` (pure): dollars per 1M pings for three designs, from the op counts the
- * simulator measured (tools/simulate/core.ts) and the price table (prices.json).
+ * The cost arithmetic of `npm run cost` (pure): dollars per 1M pings of each design, each priced from the op counts its
+ * own simulation measured (`npm run simulate -- --design learnpulse|direct|baseline`, tools/simulate/designs.ts)
+ * with the list prices of prices.json. Nothing about a design is assumed: the three runs play the same players (one
+ * seed), so what differs between them is what the designs do with the pings.
  *
- * The ping traffic is what the designs differ in: the pings themselves and everything they cause (the flush, the
- * flushed documents' trigger fan-out into BigQuery, MongoDB and Cosmos). The rest of what the simulated students
- * did (activities, completions) costs the same in all three and is reported apart, as `otherWorkload`.
+ * Every op of a run is priced, the players' other calls (activities, completions, quiz answers) included, and the
+ * total is divided by the run's acknowledged pings. The other calls cost the same in every design; `otherWorkload`
+ * gives their share, priced from the learnpulse run (the calls and the documents they wrote).
  */
 import type { OpCounts } from "../simulate/core.ts";
 
@@ -15,47 +17,48 @@ interface Priced {
 export interface Prices {
   firestore: { usdPerWrite: Priced; usdPerRead: Priced };
   upstash: { usdPerCommand: Priced; commandsPerSecondCap: Priced; fixedPlans: { name: string; usdPerMonth: number }[] };
-  functions: { usdPerInvocation: Priced; usdPerVcpuSecond: Priced; usdPerGibSecond: Priced; vcpu: Priced; memoryGib: Priced; concurrency: Priced; handlerSecondsAssumed: Priced };
+  functions: { usdPerInvocation: Priced; usdPerVcpuSecond: Priced; usdPerGibSecond: Priced; vcpu: Priced; memoryGib: Priced; concurrency: Priced };
+  cloudTasks: { usdPerOperation: Priced };
   bigquery: { usdPerMib: Priced; minimumBytesPerRow: Priced };
-  cosmos: { usdPerRu: Priced; ruPerPointRead: Priced; ruPerWrite: Priced };
+  cosmos: { usdPerRu: Priced };
 }
 
-/** What a simulation measured (its `ops`, `flushes`, `pings.acknowledged`, `options`). */
+export const DESIGN_NAMES = ["learnpulse", "direct", "baseline"] as const;
+export type DesignName = (typeof DESIGN_NAMES)[number];
+
+/** What one simulation measured (its `pings.acknowledged` and `ops`). */
 export interface Measurement {
+  design: DesignName;
   pings: number;
-  intervalSec: number;
-  /** The simulated flush window; null when the simulator ran against a stack with its own schedule. */
-  windowSec: number | null;
-  flushes: number;
-  /** The simulator's counts at the stand-ins (tools/simulate/core.ts). */
   ops: OpCounts;
 }
 
 export interface Scenario {
   students: number;
   intervalSec: number;
-  flushSec: number;
   hours: number;
 }
 
-/** Ops per ping of one design: what gets priced. */
+/** Ops per ping of one design: what gets priced, each counted at a stand-in or at the callable host. */
 export interface OpsPerPing {
-  requests: number;
-  triggers: number;
+  /** Function invocations: callables, trigger deliveries, task attempts, scheduled runs. */
+  invocations: number;
+  /** Instance seconds: the callables' handler time at the host (triggers and tasks at the callables' mean), ÷ concurrency. */
+  instanceSeconds: number;
+  cloudTasksOperations: number;
   upstashCommands: number;
   firestoreWrites: number;
   firestoreReads: number;
   bigqueryRows: number;
-  cosmosReads: number;
-  cosmosWrites: number;
+  cosmosRequestUnits: number;
 }
 
 export interface LineItems {
   invocations: number;
   compute: number;
+  cloudTasks: number;
   upstash: number;
   firestore: number;
-  triggers: number;
   bigquery: number;
   cosmos: number;
 }
@@ -64,113 +67,120 @@ export interface DesignCost {
   usdPerMillionPings: number;
   lineItems: LineItems;
   opsPerPing: OpsPerPing;
-  /** Upstash billed per ping: the design's commands/s at the scenario's rate, against the plan cap. */
+  /** Upstash commands/s at the scenario's ping rate, against the plan's cap. */
   upstashCommandsPerSecond: number;
 }
 
 export interface CostReport {
-  learnpulse: DesignCost;
-  directFirestore: DesignCost;
-  baselineWriteBehind: DesignCost;
+  designs: Record<DesignName, DesignCost>;
   otherWorkload: DesignCost;
   ratios: { learnpulseToDirect: number; learnpulseToBaseline: number };
-  scenario: Scenario & { pings: number; usd: Record<"learnpulse" | "directFirestore" | "baselineWriteBehind", number>; upstashFixedPlans: { name: string; usd: number; learnpulseFits: boolean }[] };
-  /** How the window-dependent ops (marks, flush, fan-out) were scaled from the measured interval/window to the scenario's. */
-  windowScale: number;
+  /**
+   * The same without the compute line: handler time is wall time on the measuring machine, where the stand-ins share
+   * the host's CPU, so a design that loads them (every ping a Firestore transaction) waits longer there than it would
+   * on Google's services.
+   */
+  ratiosWithoutCompute: { learnpulseToDirect: number; learnpulseToBaseline: number };
+  scenario: Scenario & { pings: number; usd: Record<DesignName, number>; upstashFixedPlans: { name: string; usd: number; learnpulseFits: boolean }[] };
 }
 
-/** The baseline's ping: HSET + SADD + EXPIRE, every time (PRICES.md). */
-export const BASELINE_COMMANDS_PER_PING = 3;
-/** The ping path's own commands; every other command counted is the flush's (or getSyncStatus', negligible). */
-const PING_COMMANDS = ["HSET", "SADD", "EXPIRE"];
 const MIB = 1024 * 1024;
 const HOURS_PER_MONTH = 730;
+/** The ping callables of the three designs: every other callable is the players' other workload or an operator's. */
+const PING_CALLABLES = new Set(["saveProgress", "simDirectPing", "simBaselinePing"]);
+
+/** A run's ops divided by its acknowledged pings. */
+export function opsPerPing(m: Measurement, prices: Prices): OpsPerPing {
+  const pings = Math.max(1, m.pings);
+  const o = m.ops;
+  const calls = sum(Object.values(o.callables));
+  const busySeconds = sum(Object.values(o.callableBusyMs)) / 1000;
+  const meanCallSeconds = calls ? busySeconds / calls : 0;
+  const background = o.triggerInvocations + o.taskDispatches + o.scheduledRuns;
+  return {
+    invocations: (calls + background) / pings,
+    instanceSeconds: (busySeconds + background * meanCallSeconds) / prices.functions.concurrency.value / pings,
+    cloudTasksOperations: (o.tasksEnqueued + o.taskDispatches) / pings,
+    upstashCommands: o.upstashCommands / pings,
+    firestoreWrites: o.firestoreWrites / pings,
+    firestoreReads: o.firestoreReads / pings,
+    bigqueryRows: o.bigqueryRows / pings,
+    cosmosRequestUnits: o.cosmosRequestUnits / pings,
+  };
+}
+
+/**
+ * The other workload's ops per ping, from the learnpulse run: the calls that are not pings or an operator's (by
+ * name) with their measured handler time, the Firestore writes beside the flush's, and the triggers those fired
+ * (every trigger beyond the one per flushed document) with each trigger's measured fan-out (its tasks and the sinks' work).
+ */
+export function otherWorkloadPerPing(m: Measurement, prices: Prices): OpsPerPing {
+  const pings = Math.max(1, m.pings);
+  const o = m.ops;
+  const otherCalls = Object.entries(o.callables).filter(([name]) => !PING_CALLABLES.has(name) && !OPERATOR_CALLABLES.has(name));
+  const calls = sum(otherCalls.map(([, n]) => n));
+  const busySeconds = sum(otherCalls.map(([name]) => o.callableBusyMs[name] ?? 0)) / 1000;
+  const writes = Math.max(0, o.firestoreWrites - o.flushWrites);
+  const otherTriggers = Math.max(0, o.triggerInvocations - o.flushWrites);
+  const perTrigger = (total: number) => (o.triggerInvocations ? (total * otherTriggers) / o.triggerInvocations : 0);
+  const meanCallSeconds = calls ? busySeconds / calls : 0;
+  const background = otherTriggers + perTrigger(o.taskDispatches);
+  return {
+    invocations: (calls + background) / pings,
+    instanceSeconds: (busySeconds + background * meanCallSeconds) / prices.functions.concurrency.value / pings,
+    cloudTasksOperations: perTrigger(o.tasksEnqueued + o.taskDispatches) / pings,
+    upstashCommands: 0,
+    firestoreWrites: writes / pings,
+    firestoreReads: (o.firestoreWrites ? (o.firestoreReads * writes) / o.firestoreWrites : 0) / pings,
+    bigqueryRows: perTrigger(o.bigqueryRows) / pings,
+    cosmosRequestUnits: perTrigger(o.cosmosRequestUnits) / pings,
+  };
+}
+
+/** Operators' calls the simulator makes (the final flush, replay, status): not the players' workload. */
+const OPERATOR_CALLABLES = new Set(["flushNow", "replayDeadLetters", "getSyncStatus", "simBaselineFlush"]);
 
 /** Prices ops per ping; dollars per 1M pings by line item. */
 export function priceOps(ops: OpsPerPing, prices: Prices): LineItems {
   const f = prices.functions;
-  const instanceSeconds = f.handlerSecondsAssumed.value / f.concurrency.value;
-  const computePerInvocation = instanceSeconds * (f.vcpu.value * f.usdPerVcpuSecond.value + f.memoryGib.value * f.usdPerGibSecond.value);
-  const bytesPerRow = prices.bigquery.minimumBytesPerRow.value;
   const perPing: LineItems = {
-    invocations: ops.requests * f.usdPerInvocation.value,
-    compute: (ops.requests + ops.triggers) * computePerInvocation,
+    invocations: ops.invocations * f.usdPerInvocation.value,
+    compute: ops.instanceSeconds * (f.vcpu.value * f.usdPerVcpuSecond.value + f.memoryGib.value * f.usdPerGibSecond.value),
+    cloudTasks: ops.cloudTasksOperations * prices.cloudTasks.usdPerOperation.value,
     upstash: ops.upstashCommands * prices.upstash.usdPerCommand.value,
     firestore: ops.firestoreWrites * prices.firestore.usdPerWrite.value + ops.firestoreReads * prices.firestore.usdPerRead.value,
-    triggers: ops.triggers * f.usdPerInvocation.value,
-    bigquery: ((ops.bigqueryRows * bytesPerRow) / MIB) * prices.bigquery.usdPerMib.value,
-    cosmos: (ops.cosmosReads * prices.cosmos.ruPerPointRead.value + ops.cosmosWrites * prices.cosmos.ruPerWrite.value) * prices.cosmos.usdPerRu.value,
+    bigquery: ((ops.bigqueryRows * prices.bigquery.minimumBytesPerRow.value) / MIB) * prices.bigquery.usdPerMib.value,
+    cosmos: ops.cosmosRequestUnits * prices.cosmos.usdPerRu.value,
   };
   return Object.fromEntries(Object.entries(perPing).map(([k, v]) => [k, round(v * 1e6, 4)])) as unknown as LineItems;
 }
 
-const total = (items: LineItems) => round(Object.values(items).reduce((sum, v) => sum + v, 0), 4);
-
-/** The three designs' ops per ping from one measurement, window-dependent parts scaled to the scenario. */
-export function designOps(m: Measurement, scenario: Scenario): { learnpulse: OpsPerPing; directFirestore: OpsPerPing; baselineWriteBehind: OpsPerPing; otherWorkload: OpsPerPing; windowScale: number } {
-  const pings = Math.max(1, m.pings);
-  // Window-dependent ops happen once per key per window: per ping they scale with interval ÷ window.
-  const windowScale = (scenario.intervalSec / scenario.flushSec) / (m.intervalSec / (m.windowSec ?? scenario.flushSec));
-  const by = (name: string) => m.ops.upstashByCommand[name] ?? 0;
-  const hsetPerPing = by("HSET") / pings;
-  const marksPerPing = (by("SADD") + by("EXPIRE")) / pings;
-  const flushCommands = m.ops.upstashCommands - PING_COMMANDS.reduce((sum, name) => sum + by(name), 0);
-  const flushCommandsPerPing = (flushCommands / pings) * windowScale;
-  // Each flushed document fires one mirror trigger; per trigger, the sinks did what was measured.
-  const triggers = Math.max(1, m.ops.triggerInvocations);
-  const perTrigger = { bq: m.ops.bigqueryRows / triggers, cosmosReads: m.ops.cosmosReads / triggers, cosmosWrites: m.ops.cosmosWrites / triggers };
-  const fanOut = (documentWrites: number) => ({
-    triggers: documentWrites,
-    bigqueryRows: documentWrites * perTrigger.bq,
-    cosmosReads: documentWrites * perTrigger.cosmosReads,
-    cosmosWrites: documentWrites * perTrigger.cosmosWrites,
-  });
-  const flushWritesPerPing = (m.ops.flushWrites / pings) * windowScale;
-  const flushRunsPerPing = (m.flushes / pings) * windowScale;
-  // The flush reads each key's document once (one getAll per page) before writing it.
-  const flushed = { firestoreWrites: flushWritesPerPing, firestoreReads: flushWritesPerPing, ...fanOut(flushWritesPerPing) };
-  const learnpulse: OpsPerPing = { requests: 1 + flushRunsPerPing, upstashCommands: hsetPerPing + marksPerPing * windowScale + flushCommandsPerPing, ...flushed };
-  const baselineWriteBehind: OpsPerPing = { ...learnpulse, upstashCommands: BASELINE_COMMANDS_PER_PING + flushCommandsPerPing };
-  // Every ping merged straight into Firestore, as the product's degraded path does: a transaction, 1 read + 1 write.
-  const directFirestore: OpsPerPing = { requests: 1, upstashCommands: 0, firestoreWrites: 1, firestoreReads: 1, ...fanOut(1) };
-  const callables = Object.values(m.ops.callables).reduce((sum, n) => sum + n, 0);
-  const otherTriggers = Math.max(0, m.ops.triggerInvocations - m.ops.flushWrites);
-  const otherWorkload: OpsPerPing = {
-    requests: Math.max(0, callables - m.pings - (m.ops.callables["flushNow"] ?? 0)) / pings,
-    upstashCommands: 0,
-    firestoreWrites: Math.max(0, m.ops.firestoreWrites - m.ops.flushWrites) / pings,
-    firestoreReads: Math.max(0, m.ops.firestoreReads - m.ops.flushWrites) / pings,
-    ...fanOut(otherTriggers / pings),
-  };
-  return { learnpulse, directFirestore, baselineWriteBehind, otherWorkload, windowScale };
-}
-
-export function costReport(m: Measurement, prices: Prices, scenario: Scenario): CostReport {
-  const ops = designOps(m, scenario);
+export function costReport(measurements: Record<DesignName, Measurement>, prices: Prices, scenario: Scenario): CostReport {
   const pingsPerSecond = scenario.students / scenario.intervalSec;
-  const design = (o: OpsPerPing): DesignCost => {
-    const lineItems = priceOps(o, prices);
-    return { usdPerMillionPings: total(lineItems), lineItems, opsPerPing: roundAll(o), upstashCommandsPerSecond: round(pingsPerSecond * o.upstashCommands, 1) };
+  const design = (ops: OpsPerPing): DesignCost => {
+    const lineItems = priceOps(ops, prices);
+    return { usdPerMillionPings: round(sum(Object.values(lineItems)), 4), lineItems, opsPerPing: roundAll(ops), upstashCommandsPerSecond: round(pingsPerSecond * ops.upstashCommands, 1) };
   };
-  const learnpulse = design(ops.learnpulse);
-  const directFirestore = design(ops.directFirestore);
-  const baselineWriteBehind = design(ops.baselineWriteBehind);
+  const designs = Object.fromEntries(DESIGN_NAMES.map((name) => [name, design(opsPerPing(measurements[name], prices))])) as Record<DesignName, DesignCost>;
   const pings = scenario.students * scenario.hours * (3600 / scenario.intervalSec);
   const usd = (d: DesignCost) => round((d.usdPerMillionPings * pings) / 1e6, 2);
+  const learnpulse = designs.learnpulse;
   const withoutUpstash = learnpulse.usdPerMillionPings - learnpulse.lineItems.upstash;
   return {
-    learnpulse,
-    directFirestore,
-    baselineWriteBehind,
-    otherWorkload: design(ops.otherWorkload),
+    designs,
+    otherWorkload: design(otherWorkloadPerPing(measurements.learnpulse, prices)),
     ratios: {
-      learnpulseToDirect: round(learnpulse.usdPerMillionPings / directFirestore.usdPerMillionPings, 3),
-      learnpulseToBaseline: round(learnpulse.usdPerMillionPings / baselineWriteBehind.usdPerMillionPings, 3),
+      learnpulseToDirect: round(learnpulse.usdPerMillionPings / designs.direct.usdPerMillionPings, 3),
+      learnpulseToBaseline: round(learnpulse.usdPerMillionPings / designs.baseline.usdPerMillionPings, 3),
+    },
+    ratiosWithoutCompute: {
+      learnpulseToDirect: round(withoutCompute(learnpulse) / withoutCompute(designs.direct), 3),
+      learnpulseToBaseline: round(withoutCompute(learnpulse) / withoutCompute(designs.baseline), 3),
     },
     scenario: {
       ...scenario,
       pings,
-      usd: { learnpulse: usd(learnpulse), directFirestore: usd(directFirestore), baselineWriteBehind: usd(baselineWriteBehind) },
+      usd: Object.fromEntries(DESIGN_NAMES.map((name) => [name, usd(designs[name])])) as Record<DesignName, number>,
       // A fixed plan has no per-command fee: the month's price prorated to the scenario's hours, if the rate fits the cap.
       upstashFixedPlans: prices.upstash.fixedPlans.map((plan) => ({
         name: plan.name,
@@ -178,12 +188,14 @@ export function costReport(m: Measurement, prices: Prices, scenario: Scenario): 
         learnpulseFits: learnpulse.upstashCommandsPerSecond <= prices.upstash.commandsPerSecondCap.value,
       })),
     },
-    windowScale: round(ops.windowScale, 4),
   };
 }
 
+const withoutCompute = (d: DesignCost) => d.usdPerMillionPings - d.lineItems.compute;
+
 function roundAll(ops: OpsPerPing): OpsPerPing {
-  return Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, round(v, 5)])) as unknown as OpsPerPing;
+  return Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, round(v, 6)])) as unknown as OpsPerPing;
 }
 
+const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -31,6 +31,8 @@ export interface PlayerPlan {
   /** Simulated seconds before the first ping (staggers the players). */
   startOffsetSec: number;
   random: () => number;
+  /** The callable each ping calls: saveProgress, or a measured design's (designs.ts). @default "saveProgress" */
+  pingCallable?: string;
   quiz?: QuizPlan;
 }
 
@@ -109,7 +111,7 @@ export async function runPlayer(plan: PlayerPlan, call: Caller, tally: Tally): P
     current[1] = position;
     const ping = { courseId: plan.courseId, lectureId: lecture.id, position, duration: lecture.durationSec, playedSegments: segments.filter(([s, e]) => e > s).slice(-100) };
     tally.pingsSent++;
-    const reply = await counted("saveProgress", ping);
+    const reply = await counted(plan.pingCallable ?? "saveProgress", ping);
     tally.pingLatenciesMs.push(reply.ms);
     if (reply.ok) {
       tally.pingsAcked++;
