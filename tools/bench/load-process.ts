@@ -1,7 +1,7 @@
 /**
  * A load generator in its own process, so that it shares neither the event loop nor the CPU accounting of the
- * stack it measures: `concurrency` callers send callable requests back to back for `durationMs`, and it reports how
- * many succeeded.
+ * stack it measures: `concurrency` callers send callable requests back to back for `durationMs` (or `requests` in all),
+ * and it reports how many succeeded (and, for a count of requests, each one's latency from request to whole answer).
  *
  * Each caller is one keep-alive connection that writes ready-made HTTP/1.1 request bytes and reads just enough of the
  * answer (status line, Content-Length or chunked framing) to count it. On a 2-core machine the generator shares its
@@ -24,6 +24,8 @@ interface LoadJob {
   body: string;
   concurrency: number;
   durationMs: number;
+  /** Stop after this many requests instead of after durationMs, and report each one's latency. */
+  requests?: number;
 }
 
 const job = await new Promise<LoadJob>((resolve) => process.once("message", (message) => resolve(message as LoadJob)));
@@ -48,18 +50,24 @@ function requestOf(user: number): Buffer {
 let next = 0;
 let ok = 0;
 let failed = 0;
+const latenciesMs: number[] = [];
 const deadline = Date.now() + job.durationMs;
+const finished = () => (job.requests === undefined ? Date.now() >= deadline : next >= job.requests);
 function caller(): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: target.hostname, port, noDelay: true });
     let pending: Buffer = Buffer.alloc(0);
+    let sentAt = 0;
+    let done = false;
     const send = () => {
-      if (Date.now() >= deadline) {
+      if (finished()) {
+        done = true;
         socket.end();
         resolve();
         return;
       }
       const user = job.firstUser + Math.floor(next++ / job.requestsPerUser);
+      sentAt = performance.now();
       socket.write(requestOf(user));
     };
     socket.once("connect", send);
@@ -67,15 +75,18 @@ function caller(): Promise<void> {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const answer = parseAnswer(pending);
       if (!answer) return;
+      if (job.requests !== undefined) latenciesMs.push(performance.now() - sentAt);
       pending = pending.subarray(answer.length);
       if (answer.ok) ok++;
       else failed++;
       send();
     });
     socket.on("error", reject);
-    socket.on("close", () => (Date.now() < deadline ? reject(new Error("the server closed a connection during the load")) : resolve()));
+    socket.on("close", () => (done ? resolve() : reject(new Error("the server closed a connection during the load"))));
   });
 }
 
+const startedAt = performance.now();
 await Promise.all(Array.from({ length: job.concurrency }, caller));
-process.send?.({ ok, failed, sent: next, perSecond: ok / (job.durationMs / 1000) }, () => process.exit(0));
+const seconds = job.requests === undefined ? job.durationMs / 1000 : (performance.now() - startedAt) / 1000;
+process.send?.({ ok, failed, sent: next, perSecond: ok / seconds, latenciesMs }, () => process.exit(0));

@@ -13,11 +13,13 @@
  *   beside it, user and system apart, and how busy the host kept its core (near 1: the host is what limits both
  *   rates). The Redis stand-in and the load generator run in other processes: in production Upstash's CPU is not the
  *   function's.
- * - flushSpeedup: the seed's flush (tools/bench/seed-flush.ts: SMEMBERS, one pipeline of reads, one BulkWriter,
+ * - flushSpeedup: the seed's flush (tools/shared/seed-write-behind.ts: SMEMBERS, one pipeline of reads, one BulkWriter,
  *   SREM) ÷ LearnPulse's, on 10,000 keys each, with pings arriving at 200/s while each flush runs; then the next
  *   flush, and `lostPings`: pings sent during a flush that Firestore does not hold after the next one (LearnPulse's
  *   must be 0). Timed with the change triggers muted (their fan-out, the same for both, runs on instances of its own).
- * - getProgressP99Ms: sequential getProgress calls through the callable host.
+ * - getProgressP50Ms / getProgressP99Ms: getProgress called one call after another through the callable host, beside
+ *   an empty callable's emptyCallP50Ms / emptyCallP99Ms (the same wrapper, no work) in alternating rounds, from a load
+ *   generator in its own process.
  *
  * Every timed figure is measured in ROUNDS rounds (`--rounds N`, at least 9), a design and its baseline alternating
  * (A B A B ...), and given as its median with the range it moved in (`{median, min, max, rounds}`; for a ratio, the
@@ -32,7 +34,7 @@ import { startStack, type Stack } from "@learnpulse/local-stack";
 import { startRedisInChild, type ChildRedis } from "@learnpulse/local-stack/redis/child-process.ts";
 import { emulatorIdToken } from "@learnpulse/local-stack/tokens.ts";
 import { pinHelper, pinHost, unpinHost } from "./cpus.ts";
-import { seedFlush, seedKey, seedPing, SEED_DIRTY_SET, type SeedCodec } from "../shared/seed-write-behind.ts";
+import { productSeedCodec, seedFlush, seedKey, seedPing, SEED_DIRTY_SET } from "../shared/seed-write-behind.ts";
 import { median, progress, quantile, round, spread, type Spread } from "./stats.ts";
 import { inParallel } from "../shared/parallel.ts";
 
@@ -68,13 +70,13 @@ const redisCounts = async () => (await childRedis?.refresh(), stack.redis.comman
 const { recordPing } = await import("../../functions/lib/progress/ping.js");
 const { flushDeps, writeDirect } = await import("../../functions/lib/progress/functions.js");
 const { flushAll } = await import("../../functions/lib/progress/flush.js");
-const { upstash, upstashBulk, hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
+const { upstash, upstashBulk } = await import("../../functions/lib/adapters/upstash.js");
 const { scanPages } = await import("../../functions/lib/adapters/redis-scan.js");
 const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
-const { bufferKey, pingFields, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
-const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
-const { ProgressDoc } = await import("../../functions/lib/schemas/progress.js");
+const { bufferKey, pingFields } = await import("../../functions/lib/progress/layout.js");
 const { windowOf } = await import("../../functions/lib/progress/window.js");
+/** The seed writes the product's documents from the product's fields: only its algorithm differs. */
+const seedCodec = await productSeedCodec(WINDOW_MS);
 
 const redis = upstash();
 /**
@@ -83,8 +85,20 @@ const redis = upstash();
  */
 const bulk = upstashBulk();
 const { db } = await firestoreKit();
-await db.doc("courses/bench-course").set({ title: "bench", totalLectures: 1 });
-await db.doc("courses/bench-course/lectures/bench-lecture").set({ title: "bench", durationSec: 3600 });
+const seedCourse = async () => {
+  await db.doc("courses/bench-course").set({ title: "bench", totalLectures: 1 });
+  await db.doc("courses/bench-course/lectures/bench-lecture").set({ title: "bench", durationSec: 3600 });
+};
+await seedCourse();
+/**
+ * An empty Firestore stand-in but for the bench course. The stand-in shares the host's heap: the documents of earlier
+ * rounds and parts (some 200,000 by the reads) would make its garbage collections, and so the timed figures, depend on
+ * what ran before them. A timed round starts from this.
+ */
+const freshFirestore = async () => {
+  stack.firestore?.clear();
+  await seedCourse();
+};
 
 const firestoreOps = (s: Stack) => {
   const stats = s.firestore?.stats() ?? { reads: 0, writes: 0 };
@@ -118,11 +132,8 @@ async function commandsPerPing(): Promise<Figures> {
   // Baseline: the original design's ping, HSET + SADD + EXPIRE, for the same pings.
   await stack.redis.flushAll();
   stack.redis.resetCommands();
-  await inParallel(starts.map((_, p) => `bench-b-${p}`), 50, async (uid) => {
-    for (let i = 0; i < pingsEach; i++) {
-      const key = `bench:prog:${uid}:bench-course`;
-      await redis.pipeline().hset(key, { "bench-lecture": String(i * 5), last: "bench-lecture" }).sadd("bench:dirty", key).expire(key, 86_400).exec();
-    }
+  await inParallel(starts.map((start, p) => ({ start, uid: `bench-b-${p}` })), 50, async ({ start, uid }) => {
+    for (let i = 0; i < pingsEach; i++) await seedPing(redis, seedCodec, uid, "bench-course", benchPing(i * 5, start + i * PING_EVERY_MS));
   });
   const baselineCommands = await redisCounts();
   await stack.redis.flushAll();
@@ -190,26 +201,41 @@ interface LoadResult {
   hostUserCpuMicros: number;
 }
 
+interface LoadJob {
+  name: string;
+  body: unknown;
+  tokens: string[];
+  firstUser: number;
+  requestsPerUser: number;
+  concurrency: number;
+  durationMs?: number;
+  requests?: number;
+}
+
+/** One load (tools/bench/load-process.ts) in a process of its own, off the host's core, and the host's CPU meanwhile. */
+const runLoad = ({ name, body, ...job }: LoadJob) =>
+  new Promise<{ perSecond: number; failed: number; ok: number; sent: number; latenciesMs: number[]; hostCpu: NodeJS.CpuUsage }>((resolve, reject) => {
+    const cpuBefore = process.cpuUsage();
+    const generator = fork(fileURLToPath(new URL("./load-process.ts", import.meta.url)));
+    generator.once("message", (result: { perSecond: number; failed: number; ok: number; sent: number; latenciesMs: number[] }) =>
+      resolve({ ...result, hostCpu: process.cpuUsage(cpuBefore) }),
+    );
+    generator.once("error", reject);
+    pinHelper(generator.pid);
+    generator.send({ durationMs: 0, ...job, url: stack.host.urlOf(name), body: JSON.stringify({ data: body }) });
+  });
+
 async function throughput(): Promise<Figures> {
   const tokens = Array.from({ length: THROUGHPUT_USERS }, (_, i) => emulatorIdToken(`bench-throughput-${i}`));
   let nextUser = 0;
-  const load = (name: string, body: unknown) =>
-    new Promise<LoadResult>((resolve, reject) => {
-      const cpuBefore = process.cpuUsage();
-      const generator = fork(fileURLToPath(new URL("./load-process.ts", import.meta.url)));
-      generator.once("message", (result: { perSecond: number; failed: number; ok: number; sent: number }) => {
-        const cpu = process.cpuUsage(cpuBefore);
-        nextUser += Math.ceil(result.sent / PINGS_PER_WINDOW);
-        if (nextUser > THROUGHPUT_USERS) reject(new Error(`the throughput load ran out of its ${THROUGHPUT_USERS} users`));
-        const calls = Math.max(1, result.ok);
-        resolve({ ...result, hostCpuMicros: (cpu.user + cpu.system) / calls, hostUserCpuMicros: cpu.user / calls });
-      });
-      generator.once("error", reject);
-      pinHelper(generator.pid);
-      // 80: one function instance's concurrency (functions/src/options.ts).
-      const job = { url: stack.host.urlOf(name), tokens, firstUser: nextUser, requestsPerUser: PINGS_PER_WINDOW, body: JSON.stringify({ data: body }), concurrency: 80, durationMs: 2_000 };
-      generator.send(job);
-    });
+  const load = async (name: string, body: unknown): Promise<LoadResult> => {
+    // 80: one function instance's concurrency (functions/src/options.ts).
+    const result = await runLoad({ name, body, tokens, firstUser: nextUser, requestsPerUser: PINGS_PER_WINDOW, concurrency: 80, durationMs: 2_000 });
+    nextUser += Math.ceil(result.sent / PINGS_PER_WINDOW);
+    if (nextUser > THROUGHPUT_USERS) throw new Error(`the throughput load ran out of its ${THROUGHPUT_USERS} users`);
+    const calls = Math.max(1, result.ok);
+    return { ...result, hostCpuMicros: (result.hostCpu.user + result.hostCpu.system) / calls, hostUserCpuMicros: result.hostCpu.user / calls };
+  };
   const ping = { courseId: "bench-course", lectureId: "bench-lecture", position: 10, duration: 3600, playedSegments: [[0, 10]] };
   const pinned = pinHost() && pinHelper(childRedis?.pid);
   try {
@@ -253,6 +279,55 @@ async function throughput(): Promise<Figures> {
   }
 }
 
+/**
+ * The ping's own work beyond an empty call's, part by part, timed in this process (µs per call, ROUNDS rounds, the
+ * parts in turn within each round): what the throughput part's host CPU per ping minus per empty call is made of. The
+ * rest of that difference is the Upstash request (the SDK's command, one HTTP request per coalesced batch, its
+ * answer) and the handler's await.
+ */
+async function pingParts(): Promise<Figures> {
+  const { parseInput } = await import("../../functions/lib/validation.js");
+  const { SaveProgressRequest } = await import("../../functions/lib/schemas/progress.js");
+  const { EmptyRequest } = await import("../../functions/lib/schemas/common.js");
+  const { RateLimiter, RATE_LIMITS } = await import("../../functions/lib/rate-limit.js");
+  const { rateLimitMultiplier } = await import("../../functions/lib/config.js");
+  const { userShards } = await import("../../functions/lib/progress/shards.js");
+  const calls = 100_000;
+  const users = Array.from({ length: THROUGHPUT_USERS }, (_, i) => `bench-parts-${i}`);
+  const body = { courseId: "bench-course", lectureId: LECTURE, position: 10, duration: 3600, playedSegments: [[0, 10]] };
+  // One limiter per instance, as the callable wrapper has; a new one for each timing, so that no call is refused (the
+  // users would run out of burst over the rounds otherwise).
+  let limiter = new RateLimiter(RATE_LIMITS.saveProgress);
+  let sink = 0; // keeps each result alive, so that no part is optimised away
+  const parts: Record<string, (i: number) => void> = {
+    validatePing: () => (sink += parseInput(SaveProgressRequest, body).position),
+    validateEmpty: () => (sink += Object.keys(parseInput(EmptyRequest, {})).length),
+    rateLimit: (i) => (sink += limiter.take(users[i % users.length] as string, rateLimitMultiplier()).allowed ? 1 : 0),
+    shardAndKey: (i) => {
+      const uid = users[i % users.length] as string;
+      sink += userShards(uid).current + bufferKey(uid, "bench-course").length;
+    },
+    fields: (i) => {
+      const atMs = 1_700_000_000_000 + i;
+      sink += Object.keys(pingFields(windowOf(atMs, WINDOW_MS), { lectureId: body.lectureId, position: body.position, duration: body.duration, playedSegments: body.playedSegments as [number, number][], atMs })).length;
+    },
+  };
+  const timeOf = (part: (i: number) => void) => {
+    limiter = new RateLimiter(RATE_LIMITS.saveProgress);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) part(i);
+    return Number(process.hrtime.bigint() - started) / calls / 1000;
+  };
+  for (const part of Object.values(parts)) timeOf(part); // warm-up: optimised code, as on a busy instance
+  const rounds: Record<string, number>[] = [];
+  for (let n = 0; n < ROUNDS; n++) rounds.push(Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, timeOf(part)])));
+  if (!sink) throw new Error("the parts computed nothing");
+  const figures: Record<string, Spread> = {};
+  for (const name of Object.keys(parts)) figures[name] = spread(rounds.map((r) => r[name] as number), 2);
+  const extra = (r: Record<string, number>) => (r["validatePing"] as number) - (r["validateEmpty"] as number) + (r["rateLimit"] as number) + (r["shardAndKey"] as number) + (r["fields"] as number);
+  return { pingPartsMicros: { ...figures, sumBeyondEmpty: spread(rounds.map(extra), 2) } };
+}
+
 const FLUSH_KEYS = 10_000;
 /** Pings sent while a flush runs, one per key (the first keys of the 10,000), at a steady trickle. */
 const PINGS_DURING_FLUSH = 1_000;
@@ -266,13 +341,6 @@ interface FlushDesign {
   ping(uid: string, position: number): Promise<void>;
   flush(later: boolean): Promise<number>;
 }
-
-/** The seed writes the product's documents from the product's fields: only its algorithm differs. */
-const seedCodec: SeedCodec = {
-  fieldsOf: (ping) => pingFields(windowOf(ping.atMs, WINDOW_MS), ping),
-  hashOf: hashFromReply,
-  documentOf: (hash) => mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9).doc,
-};
 
 const benchPing = (position: number, atMs: number) => ({ lectureId: LECTURE, position, duration: 3600, playedSegments: [[0, position]] as [number, number][], atMs });
 
@@ -315,6 +383,7 @@ interface FlushRound {
 /** One design's round: 10,000 keys flushed while pings arrive, then the next flush, then what Firestore lost. */
 async function flushRound(design: FlushDesign): Promise<FlushRound> {
   await stack.redis.flushAll();
+  await freshFirestore();
   const prefix = `bench-${design.name}-${randomUUID().slice(0, 6)}`;
   await design.seedKeys(prefix, windowOf(Date.now(), WINDOW_MS) - 100);
   const sent = new Map<string, number>();
@@ -382,38 +451,46 @@ async function flushSpeed(): Promise<Figures> {
 /** Reads per round: a p99 of 300 is the third-slowest read, not the slowest. */
 const READS_PER_ROUND = 300;
 
+/**
+ * getProgress's latency beside an empty callable's, rounds alternating, each round READS_PER_ROUND calls one after
+ * another from a load generator in its own process (the host pinned as for throughput), on a fresh Firestore.
+ */
 async function readLatency(): Promise<Figures> {
+  await freshFirestore();
   const uid = "bench-reader";
   const token = emulatorIdToken(uid);
-  const call = async (name: string, data: unknown) => {
-    const response = await fetch(stack.host.urlOf(name), {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ data }),
-    });
-    if (!response.ok) throw new Error(`${name}: ${response.status} ${await response.text()}`);
-    return response.json();
+  await recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS }, uid, { courseId: "bench-course", lectureId: "bench-lecture", position: 30, duration: 3600, playedSegments: [[0, 30]] });
+  const reads = async (name: string, body: unknown, requests: number) => {
+    const result = await runLoad({ name, body, tokens: [token], firstUser: 0, requestsPerUser: Number.MAX_SAFE_INTEGER, concurrency: 1, requests });
+    if (result.failed) throw new Error(`${name}: ${result.failed} of ${requests} calls failed`);
+    return result.latenciesMs;
   };
-  await call("saveProgress", { courseId: "bench-course", lectureId: "bench-lecture", position: 30, duration: 3600, playedSegments: [[0, 30]] });
-  for (let i = 0; i < 50; i++) await call("getProgress", { courseId: "bench-course" });
-  const rounds: number[][] = [];
-  for (let n = 0; n < ROUNDS; n++) {
-    const latencies: number[] = [];
-    for (let i = 0; i < READS_PER_ROUND; i++) {
-      const start = performance.now();
-      await call("getProgress", { courseId: "bench-course" });
-      latencies.push(performance.now() - start);
+  const pinned = pinHost() && pinHelper(childRedis?.pid);
+  try {
+    await reads("getProgress", { courseId: "bench-course" }, 50); // warm-up
+    await reads("benchEmpty", {}, 50);
+    const rounds: { get: number[]; empty: number[] }[] = [];
+    for (let n = 0; n < ROUNDS; n++) {
+      const get = await reads("getProgress", { courseId: "bench-course" }, READS_PER_ROUND);
+      const empty = await reads("benchEmpty", {}, READS_PER_ROUND);
+      rounds.push({ get, empty });
+      progress(`read round ${n + 1}: getProgress p99 ${quantile(get, 0.99).toFixed(1)} ms, empty call p99 ${quantile(empty, 0.99).toFixed(1)} ms`);
     }
-    rounds.push(latencies);
+    const of = (side: "get" | "empty", q: number) => spread(rounds.map((r) => quantile(r[side], q)), 2);
+    return {
+      getProgressReads: ROUNDS * READS_PER_ROUND,
+      getProgressP50Ms: of("get", 0.5),
+      getProgressP99Ms: of("get", 0.99),
+      emptyCallP50Ms: of("empty", 0.5),
+      emptyCallP99Ms: of("empty", 0.99),
+      readsPinned: pinned ? 1 : 0,
+    };
+  } finally {
+    unpinHost();
   }
-  return {
-    getProgressReads: ROUNDS * READS_PER_ROUND,
-    getProgressP50Ms: spread(rounds.map((latencies) => median(latencies)), 2),
-    getProgressP99Ms: spread(rounds.map((latencies) => quantile(latencies, 0.99)), 2),
-  };
 }
 
-/** `--only a,b` runs just those parts (commands, writes, throughput, flush, reads): quicker when tuning one figure. */
+/** `--only a,b` runs just those parts (commands, writes, throughput, parts, flush, reads): quicker when tuning one figure. */
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? "").split(",")) : undefined;
 const part = async (name: string, what: string, run: () => Promise<Figures>) => {
@@ -426,6 +503,7 @@ try {
   const commands = await part("commands", "commands per ping (200 players x 5 simulated minutes)", commandsPerPing);
   const writes = await part("writes", "Firestore writes per ping with flushes (100 players x 30 simulated minutes)", firestoreWritesPerPing);
   const speed = await part("throughput", "ping throughput vs an empty callable", throughput);
+  const parts = await part("parts", "the ping's own work beyond an empty call, part by part", pingParts);
   const flush = await part("flush", "flush of 10,000 dirty keys, the seed's and LearnPulse's, with pings arriving", flushSpeed);
   const reads = await part("reads", "getProgress latency", readLatency);
   const result = {
@@ -435,6 +513,7 @@ try {
     ...commands,
     ...writes,
     ...speed,
+    ...parts,
     ...flush,
     ...reads,
   };

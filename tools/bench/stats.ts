@@ -13,7 +13,7 @@ export function quantile(values: number[], q: number): number {
 
 export const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** A figure measured in rounds: its median and the range it moved in. Two runs agree when each median lies within the other's range. */
+/** A figure measured in rounds: its median and the range it moved in. Two runs agree when each median lies within the other's range (compareRuns). */
 export interface Spread {
   median: number;
   min: number;
@@ -23,6 +23,42 @@ export interface Spread {
 
 export function spread(values: number[], digits = 3): Spread {
   return { median: round(median(values), digits), min: round(Math.min(...values), digits), max: round(Math.max(...values), digits), rounds: values.length };
+}
+
+export interface Comparison {
+  agree: string[];
+  disagree: { figure: string; a: Spread; b: Spread }[];
+  /** Plain values: no range to judge them by. */
+  unranged: { figure: string; a: unknown; b: unknown }[];
+  /** In one run only. */
+  missing: string[];
+}
+
+const isSpread = (value: unknown): value is Spread =>
+  typeof value === "object" && value !== null && ["median", "min", "max", "rounds"].every((key) => typeof (value as Record<string, unknown>)[key] === "number");
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+const within = (value: number, range: Spread) => value >= range.min && value <= range.max;
+
+/** Compares every figure of two results, nested objects by their dotted path. `skip`: top-level keys that are not figures. */
+export function compareRuns(a: Record<string, unknown>, b: Record<string, unknown>, skip = ["benchmark", "at", "machine"]): Comparison {
+  const result: Comparison = { agree: [], disagree: [], unranged: [], missing: [] };
+  const walk = (left: Record<string, unknown>, right: Record<string, unknown>, prefix: string) => {
+    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+      if (!prefix && skip.includes(key)) continue;
+      const figure = prefix + key;
+      const [x, y] = [left[key], right[key]];
+      if (x === undefined || y === undefined) result.missing.push(figure);
+      else if (isSpread(x) && isSpread(y)) {
+        if (within(x.median, y) && within(y.median, x)) result.agree.push(figure);
+        else result.disagree.push({ figure, a: x, b: y });
+      } else if (isRecord(x) && isRecord(y) && !isSpread(x) && !isSpread(y)) walk(x, y, `${figure}.`);
+      else result.unranged.push({ figure, a: x, b: y });
+    }
+  };
+  walk(a, b, "");
+  return result;
 }
 
 /** Progress lines go to stderr; stdout carries only the JSON result. */

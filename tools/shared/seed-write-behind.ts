@@ -29,6 +29,23 @@ export interface SeedCodec {
   documentOf(hash: Record<string, string>): Record<string, unknown>;
 }
 
+/**
+ * The product's codec: its hash fields, its decode and its merge, so that the seed's documents are the product's.
+ * It imports functions/lib when called, after the stack has set the environment those modules read.
+ */
+export async function productSeedCodec(windowMs: number): Promise<SeedCodec> {
+  const { pingFields, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
+  const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
+  const { ProgressDoc } = await import("../../functions/lib/schemas/progress.js");
+  const { windowOf } = await import("../../functions/lib/progress/window.js");
+  const { hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
+  return {
+    fieldsOf: (ping) => pingFields(windowOf(ping.atMs, windowMs), ping),
+    hashOf: hashFromReply,
+    documentOf: (hash) => mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9).doc,
+  };
+}
+
 export const seedKey = (uid: string, courseId: string) => `seed:p:${uid}:${courseId}`;
 
 /** The seed's ping: three billed commands, every time. */

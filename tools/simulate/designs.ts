@@ -12,7 +12,7 @@
  */
 import type { FunctionExport } from "@learnpulse/local-stack/functions-module.ts";
 import { importFromFunctions } from "@learnpulse/local-stack/functions-module.ts";
-import { seedFlush, seedPing, type SeedCodec } from "../shared/seed-write-behind.ts";
+import { productSeedCodec, seedFlush, seedPing } from "../shared/seed-write-behind.ts";
 
 export const DESIGNS = ["learnpulse", "direct", "baseline"] as const;
 export type Design = (typeof DESIGNS)[number];
@@ -30,19 +30,11 @@ export async function designCallables(windowMs: number): Promise<Map<string, Fun
   const { SaveProgressRequest } = await import("../../functions/lib/schemas/progress.js");
   const { EmptyRequest } = await import("../../functions/lib/schemas/common.js");
   const { writeDirect } = await import("../../functions/lib/progress/functions.js");
-  const { pingFields, decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
-  const { mergeBuffered } = await import("../../functions/lib/progress/merge.js");
-  const { ProgressDoc } = await import("../../functions/lib/schemas/progress.js");
-  const { windowOf } = await import("../../functions/lib/progress/window.js");
-  const { upstashBulk, hashFromReply } = await import("../../functions/lib/adapters/upstash.js");
+  const { upstashBulk } = await import("../../functions/lib/adapters/upstash.js");
   const { firestoreKit } = await import("../../functions/lib/adapters/firestore.js");
 
-  // The seed writes the product's documents from the product's fields: only its algorithm differs.
-  const codec: SeedCodec = {
-    fieldsOf: (ping) => pingFields(windowOf(ping.atMs, windowMs), ping),
-    hashOf: hashFromReply,
-    documentOf: (hash) => mergeBuffered(ProgressDoc.parse({}), decodeProgressHash(hash), 0.9).doc,
-  };
+  const { decodeProgressHash } = await import("../../functions/lib/progress/layout.js");
+  const codec = await productSeedCodec(windowMs);
   const asPing = (ping: { lectureId: string; position: number; duration?: number; playedSegments?: [number, number][] }) => ({
     lectureId: ping.lectureId,
     position: ping.position,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { BUFFER_PARTITIONS, bufferKey, decodeProgressHash, fieldsUpToWindow, parseBufferKey, partitionOf, partitionPattern, pingFields, shardOf } from "./layout.js";
 
@@ -70,5 +71,14 @@ describe("write-behind layout", () => {
     for (const count of parts) expect(Math.abs(count - inShard.length / BUFFER_PARTITIONS)).toBeLessThan((0.2 * inShard.length) / BUFFER_PARTITIONS);
     expect(shardOf("user-7", 3)).toBe(shardOf("user-7", 3));
     expect(shardOf("user-7", 1)).toBe(0);
+  });
+
+  it("when a uid is placed, then its shard and part come from the first two 32-bit words of its SHA-256, as in every release", () => {
+    // Deployed buffers sit where this placement put them: a change of hash would strand them on the wrong shard.
+    for (const uid of ["user-7", "student-42", "a", "Z_z-9"]) {
+      const digest = createHash("sha256").update(uid).digest();
+      expect(shardOf(uid, 7)).toBe(digest.readUInt32BE(0) % 7);
+      expect(partitionOf(uid)).toBe(digest.readUInt32BE(4) % BUFFER_PARTITIONS);
+    }
   });
 });

@@ -40,7 +40,9 @@ export const SHED_RETRY_AFTER_MS = 5_000;
 
 export async function recordPing(deps: PingDeps, uid: string, ping: SaveProgressRequest): Promise<PingOutcome> {
   const atMs = (deps.now ?? Date.now)();
-  const fields = pingFields(windowOf(atMs, deps.windowMs), { ...ping, atMs });
+  // A literal, not `{ ...ping, atMs }`: spreading the decoded request cost more than building the fields (profiled).
+  const at = { lectureId: ping.lectureId, position: ping.position, duration: ping.duration, playedSegments: ping.playedSegments, atMs };
+  const fields = pingFields(windowOf(atMs, deps.windowMs), at);
   try {
     await deps.cache.hset(bufferKey(uid, ping.courseId), fields);
     return "buffered";

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench:compare -- a.json b.json`: do two runs of a benchmark agree? A figure measured in rounds
+ * (`{median, min, max, rounds}`) agrees when each run's median lies within the other run's range. Figures without a
+ * range (exact counts, and values given as a plain median) are listed beside each other, without a verdict. Prints
+ * JSON; exits 1 when a figure disagrees.
+ */
+import { readFileSync } from "node:fs";
+import { compareRuns } from "./stats.ts";
+
+const [first, second] = process.argv.slice(2);
+if (!first || !second) {
+  process.stderr.write("usage: npm run bench:compare -- <first run.json> <second run.json>\n");
+  process.exit(2);
+}
+const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+const comparison = compareRuns(read(first), read(second));
+process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+process.exitCode = comparison.disagree.length || comparison.missing.length ? 1 : 0;
