@@ -1,6 +1,7 @@
 /**
  * `npm run bench:compare -- a.json b.json`: do two runs of a benchmark agree? A figure measured in rounds
- * (`{median, min, max, rounds}`) agrees when each run's median lies within the other run's range. Figures without a
+ * (`{median, min, max, rounds}`) agrees when the two medians differ by no more than the narrower of the two runs'
+ * spreads (max − min). Figures without a
  * range (exact counts, and values given as a plain median) are listed beside each other, without a verdict. Prints
  * JSON; exits 1 when a figure disagrees.
  */

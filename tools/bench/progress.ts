@@ -241,14 +241,15 @@ async function throughput(): Promise<Figures> {
   try {
     await load("saveProgress", ping); // warm-up
     await load("benchEmpty", {});
+    const timeParts = await pingPartsTimer();
     const hsetsOf = async () => (await childRedis?.refresh(), stack.redis.commandCounts()["HSET"] ?? 0);
     const hsetsBefore = await hsetsOf();
-    const rounds: { pings: LoadResult; empty: LoadResult }[] = [];
+    const rounds: { pings: LoadResult; empty: LoadResult; parts: Record<string, number> }[] = [];
     for (let round_ = 0; round_ < ROUNDS; round_++) {
       const pings = await load("saveProgress", ping);
       const empty = await load("benchEmpty", {});
       if (pings.failed || empty.failed) throw new Error(`load failures: ${pings.failed} pings, ${empty.failed} empty`);
-      rounds.push({ pings, empty });
+      rounds.push({ pings, empty, parts: timeParts() });
       progress(`throughput round ${round_ + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
     }
     // Every ping must have been buffered by one HSET: pings that degraded to Firestore would measure another path.
@@ -273,6 +274,7 @@ async function throughput(): Promise<Figures> {
       hostBusyWhilePinging: round(medianOf((r) => busy(r.pings))),
       hostBusyWhileEmpty: round(medianOf((r) => busy(r.empty))),
       hostPinnedToOwnCore: pinned ? 1 : 0,
+      pingPartsMicros: Object.fromEntries(Object.keys(rounds[0]!.parts).map((name) => [name, spread(rounds.map((r) => r.parts[name]!), 2)])),
     };
   } finally {
     unpinHost();
@@ -280,12 +282,12 @@ async function throughput(): Promise<Figures> {
 }
 
 /**
- * The ping's own work beyond an empty call's, part by part, timed in this process (µs per call, ROUNDS rounds, the
- * parts in turn within each round): what the throughput part's host CPU per ping minus per empty call is made of. The
- * rest of that difference is the Upstash request (the SDK's command, one HTTP request per coalesced batch, its
- * answer) and the handler's await.
+ * The ping's own work beyond an empty call's, part by part, timed in this process (µs per call): what the throughput
+ * figure's host CPU per ping minus per empty call is made of. The rest of that difference is the Upstash request (the
+ * SDK's command, one HTTP request per coalesced batch, its answer) and the handler's await. Timed once per throughput
+ * round, between the loads, so that its rounds see the machine as the loads do.
  */
-async function pingParts(): Promise<Figures> {
+async function pingPartsTimer(): Promise<() => Record<string, number>> {
   const { parseInput } = await import("../../functions/lib/validation.js");
   const { SaveProgressRequest } = await import("../../functions/lib/schemas/progress.js");
   const { EmptyRequest } = await import("../../functions/lib/schemas/common.js");
@@ -318,14 +320,14 @@ async function pingParts(): Promise<Figures> {
     for (let i = 0; i < calls; i++) part(i);
     return Number(process.hrtime.bigint() - started) / calls / 1000;
   };
-  for (const part of Object.values(parts)) timeOf(part); // warm-up: optimised code, as on a busy instance
-  const rounds: Record<string, number>[] = [];
-  for (let n = 0; n < ROUNDS; n++) rounds.push(Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, timeOf(part)])));
-  if (!sink) throw new Error("the parts computed nothing");
-  const figures: Record<string, Spread> = {};
-  for (const name of Object.keys(parts)) figures[name] = spread(rounds.map((r) => r[name] as number), 2);
-  const extra = (r: Record<string, number>) => (r["validatePing"] as number) - (r["validateEmpty"] as number) + (r["rateLimit"] as number) + (r["shardAndKey"] as number) + (r["fields"] as number);
-  return { pingPartsMicros: { ...figures, sumBeyondEmpty: spread(rounds.map(extra), 2) } };
+  const round = () => {
+    const micros = Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, timeOf(part)]));
+    if (!sink) throw new Error("the parts computed nothing");
+    const beyondEmpty = micros["validatePing"]! - micros["validateEmpty"]! + micros["rateLimit"]! + micros["shardAndKey"]! + micros["fields"]!;
+    return { ...micros, sumBeyondEmpty: beyondEmpty };
+  };
+  round(); // warm-up: optimised code, as on a busy instance
+  return round;
 }
 
 const FLUSH_KEYS = 10_000;
@@ -390,14 +392,18 @@ async function flushRound(design: FlushDesign): Promise<FlushRound> {
   let flushing = true;
   const started = performance.now();
   const flush = design.flush(false).finally(() => (flushing = false));
+  // On a schedule (ping i at i × the gap), not one after another: how fast pings are answered while the flush holds
+  // Redis must not decide how many arrive during it.
+  const pings: Promise<void>[] = [];
   for (let i = 0; flushing && i < PINGS_DURING_FLUSH; i++) {
     const uid = `${prefix}-${i}`;
-    await design.ping(uid, 2_000 + i);
     sent.set(uid, 2_000 + i);
-    await new Promise((resolve) => setTimeout(resolve, PING_GAP_DURING_FLUSH_MS));
+    pings.push(design.ping(uid, 2_000 + i));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i + 1) * PING_GAP_DURING_FLUSH_MS - performance.now())));
   }
   const keys = await flush;
   const ms = performance.now() - started;
+  await Promise.all(pings);
   await design.flush(true);
   let lostPings = 0;
   const uids = [...sent.keys()];
@@ -490,7 +496,7 @@ async function readLatency(): Promise<Figures> {
   }
 }
 
-/** `--only a,b` runs just those parts (commands, writes, throughput, parts, flush, reads): quicker when tuning one figure. */
+/** `--only a,b` runs just those parts (commands, writes, throughput, flush, reads): quicker when tuning one figure. */
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? "").split(",")) : undefined;
 const part = async (name: string, what: string, run: () => Promise<Figures>) => {
@@ -503,7 +509,6 @@ try {
   const commands = await part("commands", "commands per ping (200 players x 5 simulated minutes)", commandsPerPing);
   const writes = await part("writes", "Firestore writes per ping with flushes (100 players x 30 simulated minutes)", firestoreWritesPerPing);
   const speed = await part("throughput", "ping throughput vs an empty callable", throughput);
-  const parts = await part("parts", "the ping's own work beyond an empty call, part by part", pingParts);
   const flush = await part("flush", "flush of 10,000 dirty keys, the seed's and LearnPulse's, with pings arriving", flushSpeed);
   const reads = await part("reads", "getProgress latency", readLatency);
   const result = {
@@ -513,7 +518,6 @@ try {
     ...commands,
     ...writes,
     ...speed,
-    ...parts,
     ...flush,
     ...reads,
   };

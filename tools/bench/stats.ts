@@ -13,7 +13,7 @@ export function quantile(values: number[], q: number): number {
 
 export const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** A figure measured in rounds: its median and the range it moved in. Two runs agree when each median lies within the other's range (compareRuns). */
+/** A figure measured in rounds: its median and the range it moved in. When do two runs agree: compareRuns. */
 export interface Spread {
   median: number;
   min: number;
@@ -39,7 +39,11 @@ const isSpread = (value: unknown): value is Spread =>
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-const within = (value: number, range: Spread) => value >= range.min && value <= range.max;
+/**
+ * Two runs agree on a figure when their medians differ by no more than the spread each run prints (max − min of its
+ * rounds, the narrower of the two): the runs agree within the spread they print.
+ */
+const agreeWithinSpread = (a: Spread, b: Spread) => Math.abs(a.median - b.median) <= Math.min(a.max - a.min, b.max - b.min) + 1e-9;
 
 /** Compares every figure of two results, nested objects by their dotted path. `skip`: top-level keys that are not figures. */
 export function compareRuns(a: Record<string, unknown>, b: Record<string, unknown>, skip = ["benchmark", "at", "machine"]): Comparison {
@@ -51,7 +55,7 @@ export function compareRuns(a: Record<string, unknown>, b: Record<string, unknow
       const [x, y] = [left[key], right[key]];
       if (x === undefined || y === undefined) result.missing.push(figure);
       else if (isSpread(x) && isSpread(y)) {
-        if (within(x.median, y) && within(y.median, x)) result.agree.push(figure);
+        if (agreeWithinSpread(x, y)) result.agree.push(figure);
         else result.disagree.push({ figure, a: x, b: y });
       } else if (isRecord(x) && isRecord(y) && !isSpread(x) && !isSpread(y)) walk(x, y, `${figure}.`);
       else result.unranged.push({ figure, a: x, b: y });
