@@ -13,7 +13,16 @@ if (!first || !second) {
   process.stderr.write("usage: npm run bench:compare -- <first run.json> <second run.json>\n");
   process.exit(2);
 }
-const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+function read(path: string): Record<string, unknown> {
+  try {
+    const result: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (typeof result === "object" && result !== null && !Array.isArray(result)) return result as Record<string, unknown>;
+  } catch (error) {
+    process.stderr.write(`${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.stderr.write(`${path} is not a benchmark's JSON result (npm run bench:progress > run.json)\n`);
+  process.exit(2);
+}
 const comparison = compareRuns(read(first), read(second));
 process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
 process.exitCode = comparison.disagree.length || comparison.missing.length ? 1 : 0;
