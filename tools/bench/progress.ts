@@ -22,8 +22,10 @@
  *   generator in its own process.
  *
  * Every timed figure is measured in ROUNDS rounds (`--rounds N`, at least 9), a design and its baseline alternating
- * (A B A B ...), and given as its median with the range it moved in (`{median, min, max, rounds}`; for a ratio, the
- * range of the per-round ratios). Counts (commands, writes per ping) are exact and measured once.
+ * (A B, then B A: inTurn), and given as its median with the range it moved in (`{median, min, max, rounds}`; for a ratio, the
+ * range of the per-round ratios). The rounds of the timed parts (throughput, flush, reads) are taken in turn, so that
+ * each figure's rounds spread over the whole run (TimedPart). Counts (commands, writes per ping) are exact and
+ * measured once.
  */
 import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
@@ -225,7 +227,37 @@ const runLoad = ({ name, body, ...job }: LoadJob) =>
     generator.send({ durationMs: 0, ...job, url: stack.host.urlOf(name), body: JSON.stringify({ data: body }) });
   });
 
-async function throughput(): Promise<Figures> {
+/**
+ * A timed part of the run: set up once, then measured one round at a time. The rounds of all timed parts are taken in
+ * turn (throughput 1, flush 1, reads 1, throughput 2, ...), so that each figure's rounds spread over the whole run and
+ * see the machine as it moves during it: on these shared machines its speed changes within minutes, by up to 40%
+ * between two parts run back to back.
+ */
+interface TimedPart {
+  round(n: number): Promise<void>;
+  figures(): Promise<Figures>;
+}
+
+/**
+ * A round's design and its baseline, in the order A B in even rounds and B A in odd ones: whatever the first leaves
+ * behind (garbage to collect, a cold cache) falls on each side equally often.
+ */
+async function inTurn(n: number, design: () => Promise<void>, baseline: () => Promise<void>): Promise<void> {
+  for (const run of n % 2 ? [baseline, design] : [design, baseline]) await run();
+}
+
+/** The host on core 0 alone for `run`, its helpers (the Redis stand-in, load generators) off it; true if it was. */
+async function pinnedHost(run: () => Promise<void>): Promise<boolean> {
+  const pinned = pinHost() && pinHelper(childRedis?.pid);
+  try {
+    await run();
+  } finally {
+    unpinHost();
+  }
+  return pinned;
+}
+
+async function throughput(): Promise<TimedPart> {
   const tokens = Array.from({ length: THROUGHPUT_USERS }, (_, i) => emulatorIdToken(`bench-throughput-${i}`));
   let nextUser = 0;
   const load = async (name: string, body: unknown): Promise<LoadResult> => {
@@ -237,23 +269,31 @@ async function throughput(): Promise<Figures> {
     return { ...result, hostCpuMicros: (result.hostCpu.user + result.hostCpu.system) / calls, hostUserCpuMicros: result.hostCpu.user / calls };
   };
   const ping = { courseId: "bench-course", lectureId: "bench-lecture", position: 10, duration: 3600, playedSegments: [[0, 10]] };
-  const pinned = pinHost() && pinHelper(childRedis?.pid);
-  try {
+  const hsetsOf = async () => (await childRedis?.refresh(), stack.redis.commandCounts()["HSET"] ?? 0);
+  let pinned = await pinnedHost(async () => {
     await load("saveProgress", ping); // warm-up
     await load("benchEmpty", {});
-    const timeParts = await pingPartsTimer();
-    const hsetsOf = async () => (await childRedis?.refresh(), stack.redis.commandCounts()["HSET"] ?? 0);
-    const hsetsBefore = await hsetsOf();
-    const rounds: { pings: LoadResult; empty: LoadResult; parts: Record<string, number> }[] = [];
-    for (let round_ = 0; round_ < ROUNDS; round_++) {
-      const pings = await load("saveProgress", ping);
-      const empty = await load("benchEmpty", {});
-      if (pings.failed || empty.failed) throw new Error(`load failures: ${pings.failed} pings, ${empty.failed} empty`);
-      rounds.push({ pings, empty, parts: timeParts() });
-      progress(`throughput round ${round_ + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
-    }
+  });
+  const timeParts = await pingPartsTimer();
+  const rounds: { pings: LoadResult; empty: LoadResult; parts: Record<string, number> }[] = [];
+  let hsets = 0;
+  const runRound = async (n: number) => {
+    let pings: LoadResult | undefined;
+    let empty: LoadResult | undefined;
+    const loadPings = async () => {
+      const hsetsBefore = await hsetsOf();
+      pings = await load("saveProgress", ping);
+      hsets += (await hsetsOf()) - hsetsBefore;
+    };
+    const loadEmpty = async () => void (empty = await load("benchEmpty", {}));
+    pinned = (await pinnedHost(() => inTurn(n, loadPings, loadEmpty))) && pinned;
+    if (!pings || !empty) throw new Error("a throughput round did not run");
+    if (pings.failed || empty.failed) throw new Error(`load failures: ${pings.failed} pings, ${empty.failed} empty`);
+    rounds.push({ pings, empty, parts: timeParts() });
+    progress(`throughput round ${n + 1}: ${Math.round(pings.perSecond)} pings/s vs ${Math.round(empty.perSecond)} empty calls/s`);
+  };
+  const figures = async (): Promise<Figures> => {
     // Every ping must have been buffered by one HSET: pings that degraded to Firestore would measure another path.
-    const hsets = (await hsetsOf()) - hsetsBefore;
     const pingsSent = rounds.reduce((sum, r) => sum + r.pings.ok, 0);
     if (Math.abs(hsets - pingsSent) > pingsSent * 0.001) throw new Error(`${hsets} HSETs for ${pingsSent} pings: pings degraded during the load`);
     const medianOf = (value: (round: (typeof rounds)[number]) => number) => median(rounds.map(value));
@@ -276,9 +316,8 @@ async function throughput(): Promise<Figures> {
       hostPinnedToOwnCore: pinned ? 1 : 0,
       pingPartsMicros: Object.fromEntries(Object.keys(rounds[0]!.parts).map((name) => [name, spread(rounds.map((r) => r.parts[name]!), 2)])),
     };
-  } finally {
-    unpinHost();
-  }
+  };
+  return { round: runRound, figures };
 }
 
 /**
@@ -320,14 +359,14 @@ async function pingPartsTimer(): Promise<() => Record<string, number>> {
     for (let i = 0; i < calls; i++) part(i);
     return Number(process.hrtime.bigint() - started) / calls / 1000;
   };
-  const round = () => {
+  const timeRound = () => {
     const micros = Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, timeOf(part)]));
     if (!sink) throw new Error("the parts computed nothing");
     const beyondEmpty = micros["validatePing"]! - micros["validateEmpty"]! + micros["rateLimit"]! + micros["shardAndKey"]! + micros["fields"]!;
     return { ...micros, sumBeyondEmpty: beyondEmpty };
   };
-  round(); // warm-up: optimised code, as on a busy instance
-  return round;
+  timeRound(); // warm-up: optimised code, as on a busy instance
+  return timeRound;
 }
 
 const FLUSH_KEYS = 10_000;
@@ -428,98 +467,126 @@ async function keysMatching(match: string): Promise<number> {
   return count;
 }
 
-async function flushSpeed(): Promise<Figures> {
-  // Each flush is timed alone: the change triggers' fan-out (the same for both, one event per written document) runs
-  // on instances of its own in production, and is not delivered here.
-  const unmute = stack.triggers.mute();
-  try {
-    const rounds: { seed: FlushRound; learnpulse: FlushRound }[] = [];
-    for (let n = 0; n < ROUNDS; n++) {
-      const seed = await flushRound(SEED_DESIGN);
-      const learnpulse = await flushRound(LEARNPULSE_DESIGN);
+async function flushSpeed(): Promise<TimedPart> {
+  const rounds: { seed: FlushRound; learnpulse: FlushRound }[] = [];
+  const runRound = async (n: number) => {
+    // Each flush is timed alone: the change triggers' fan-out (the same for both, one event per written document) runs
+    // on instances of its own in production, and is not delivered here.
+    const unmute = stack.triggers.mute();
+    try {
+      let seed: FlushRound | undefined;
+      let learnpulse: FlushRound | undefined;
+      await inTurn(
+        n,
+        async () => void (learnpulse = await flushRound(LEARNPULSE_DESIGN)),
+        async () => void (seed = await flushRound(SEED_DESIGN)),
+      );
+      if (!seed || !learnpulse) throw new Error("a flush round did not run");
       rounds.push({ seed, learnpulse });
       progress(`flush round ${n + 1}: seed ${Math.round(seed.ms)} ms (lost ${seed.lostPings} of ${seed.pingsDuringFlush} pings), LearnPulse ${Math.round(learnpulse.ms)} ms (lost ${learnpulse.lostPings} of ${learnpulse.pingsDuringFlush})`);
+    } finally {
+      unmute();
+      await stack.redis.flushAll();
     }
-    await stack.redis.flushAll();
-    return {
-      flushKeys: FLUSH_KEYS,
-      seedFlushMs: spread(rounds.map((r) => r.seed.ms), 0),
-      flushMs: spread(rounds.map((r) => r.learnpulse.ms), 0),
-      flushSpeedup: spread(rounds.map((r) => r.seed.ms / r.learnpulse.ms), 2),
-      pingsDuringFlush: { seed: spread(rounds.map((r) => r.seed.pingsDuringFlush), 0), learnpulse: spread(rounds.map((r) => r.learnpulse.pingsDuringFlush), 0) },
-      lostPings: { seed: spread(rounds.map((r) => r.seed.lostPings), 0), learnpulse: Math.max(...rounds.map((r) => r.learnpulse.lostPings)) },
-    };
-  } finally {
-    unmute();
-  }
+  };
+  const figures = async (): Promise<Figures> => ({
+    flushKeys: FLUSH_KEYS,
+    seedFlushMs: spread(rounds.map((r) => r.seed.ms), 0),
+    flushMs: spread(rounds.map((r) => r.learnpulse.ms), 0),
+    flushSpeedup: spread(rounds.map((r) => r.seed.ms / r.learnpulse.ms), 2),
+    pingsDuringFlush: { seed: spread(rounds.map((r) => r.seed.pingsDuringFlush), 0), learnpulse: spread(rounds.map((r) => r.learnpulse.pingsDuringFlush), 0) },
+    lostPings: { seed: spread(rounds.map((r) => r.seed.lostPings), 0), learnpulse: Math.max(...rounds.map((r) => r.learnpulse.lostPings)) },
+  });
+  return { round: runRound, figures };
 }
 
 /** Reads per round: a p99 of 300 is the third-slowest read, not the slowest. */
 const READS_PER_ROUND = 300;
 
 /**
- * getProgress's latency beside an empty callable's, rounds alternating, each round READS_PER_ROUND calls one after
- * another from a load generator in its own process (the host pinned as for throughput), on a fresh Firestore.
+ * getProgress's latency beside an empty callable's, each round READS_PER_ROUND calls of each, one after another from a
+ * load generator in its own process (the host pinned as for throughput). Each round starts on a fresh Firestore with
+ * the reader's buffered ping, since the flush rounds between clear both.
  */
-async function readLatency(): Promise<Figures> {
-  await freshFirestore();
+async function readLatency(): Promise<TimedPart> {
   const uid = "bench-reader";
   const token = emulatorIdToken(uid);
-  await recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS }, uid, { courseId: "bench-course", lectureId: "bench-lecture", position: 30, duration: 3600, playedSegments: [[0, 30]] });
+  const prepare = async () => {
+    await freshFirestore();
+    await recordPing({ cache: redis, writeDirect, windowMs: WINDOW_MS }, uid, { courseId: "bench-course", lectureId: "bench-lecture", position: 30, duration: 3600, playedSegments: [[0, 30]] });
+  };
   const reads = async (name: string, body: unknown, requests: number) => {
     const result = await runLoad({ name, body, tokens: [token], firstUser: 0, requestsPerUser: Number.MAX_SAFE_INTEGER, concurrency: 1, requests });
     if (result.failed) throw new Error(`${name}: ${result.failed} of ${requests} calls failed`);
     return result.latenciesMs;
   };
-  const pinned = pinHost() && pinHelper(childRedis?.pid);
-  try {
+  await prepare();
+  let pinned = await pinnedHost(async () => {
     await reads("getProgress", { courseId: "bench-course" }, 50); // warm-up
     await reads("benchEmpty", {}, 50);
-    const rounds: { get: number[]; empty: number[] }[] = [];
-    for (let n = 0; n < ROUNDS; n++) {
-      const get = await reads("getProgress", { courseId: "bench-course" }, READS_PER_ROUND);
-      const empty = await reads("benchEmpty", {}, READS_PER_ROUND);
-      rounds.push({ get, empty });
-      progress(`read round ${n + 1}: getProgress p99 ${quantile(get, 0.99).toFixed(1)} ms, empty call p99 ${quantile(empty, 0.99).toFixed(1)} ms`);
-    }
-    const of = (side: "get" | "empty", q: number) => spread(rounds.map((r) => quantile(r[side], q)), 2);
-    return {
-      getProgressReads: ROUNDS * READS_PER_ROUND,
-      getProgressP50Ms: of("get", 0.5),
-      getProgressP99Ms: of("get", 0.99),
-      emptyCallP50Ms: of("empty", 0.5),
-      emptyCallP99Ms: of("empty", 0.99),
-      readsPinned: pinned ? 1 : 0,
-    };
-  } finally {
-    unpinHost();
-  }
+  });
+  const rounds: { get: number[]; empty: number[] }[] = [];
+  const runRound = async (n: number) => {
+    await prepare();
+    let get: number[] = [];
+    let empty: number[] = [];
+    const readGet = async () => void (get = await reads("getProgress", { courseId: "bench-course" }, READS_PER_ROUND));
+    const readEmpty = async () => void (empty = await reads("benchEmpty", {}, READS_PER_ROUND));
+    pinned = (await pinnedHost(() => inTurn(n, readGet, readEmpty))) && pinned;
+    rounds.push({ get, empty });
+    progress(`read round ${n + 1}: getProgress p99 ${quantile(get, 0.99).toFixed(1)} ms, empty call p99 ${quantile(empty, 0.99).toFixed(1)} ms`);
+  };
+  const of = (side: "get" | "empty", q: number) => spread(rounds.map((r) => quantile(r[side], q)), 2);
+  const figures = async (): Promise<Figures> => ({
+    getProgressReads: ROUNDS * READS_PER_ROUND,
+    getProgressP50Ms: of("get", 0.5),
+    getProgressP99Ms: of("get", 0.99),
+    emptyCallP50Ms: of("empty", 0.5),
+    emptyCallP99Ms: of("empty", 0.99),
+    readsPinned: pinned ? 1 : 0,
+  });
+  return { round: runRound, figures };
 }
 
 /** `--only a,b` runs just those parts (commands, writes, throughput, flush, reads): quicker when tuning one figure. */
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? "").split(",")) : undefined;
+const chosen = (name: string) => !only || only.has(name);
 const part = async (name: string, what: string, run: () => Promise<Figures>) => {
-  if (only && !only.has(name)) return {};
+  if (!chosen(name)) return {};
   progress(`${what}...`);
   return run();
 };
 
+/** The timed parts, their rounds taken in turn (TimedPart). */
+async function timedParts(): Promise<Figures> {
+  const parts: TimedPart[] = [];
+  for (const [name, what, start] of [
+    ["throughput", "ping throughput vs an empty callable", throughput],
+    ["flush", "flush of 10,000 dirty keys, the seed's and LearnPulse's, with pings arriving", flushSpeed],
+    ["reads", "getProgress latency beside an empty callable's", readLatency],
+  ] as const) {
+    if (!chosen(name)) continue;
+    progress(`${what}: warming up`);
+    parts.push(await start());
+  }
+  for (let n = 0; n < ROUNDS; n++) for (const timed of parts) await timed.round(n);
+  const figures: Figures = {};
+  for (const timed of parts) Object.assign(figures, await timed.figures());
+  return figures;
+}
+
 try {
   const commands = await part("commands", "commands per ping (200 players x 5 simulated minutes)", commandsPerPing);
   const writes = await part("writes", "Firestore writes per ping with flushes (100 players x 30 simulated minutes)", firestoreWritesPerPing);
-  const speed = await part("throughput", "ping throughput vs an empty callable", throughput);
-  const flush = await part("flush", "flush of 10,000 dirty keys, the seed's and LearnPulse's, with pings arriving", flushSpeed);
-  const reads = await part("reads", "getProgress latency", readLatency);
+  const timed = await timedParts();
   const result = {
     benchmark: "progress",
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version, redis: stack.redis.kind },
     ...commands,
     ...writes,
-    ...speed,
-    ...flush,
-    ...reads,
+    ...timed,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
