@@ -14,9 +14,8 @@ import { CHANGELOG_SCHEMA, latestViewSql } from "../../src/sync/mappers/bigquery
 import { typedViews } from "../../src/sync/mappers/bigquery-views.js";
 import { bigquerySink } from "../../src/sync/sinks/bigquery.js";
 import { testEnvelope } from "../helpers/sinks.js";
-import { callFunction, triggersIdle, uniqueId } from "../helpers/stack.js";
+import { callFunction, flushNowAsAdmin, triggersIdle, uniqueId } from "../helpers/stack.js";
 
-const admin = { uid: "views-admin", claims: { admin: true } };
 const learner = uniqueId("views");
 
 async function rows(view: string, where: string, params: Record<string, unknown>, dataset = BIGQUERY_DATASET.value()): Promise<Record<string, unknown>[]> {
@@ -30,7 +29,7 @@ beforeAll(async () => {
   const me = { uid: learner };
   await callFunction("recordActivity", { type: "lecture_view", clientEventId: uniqueId("ev"), courseId: DEMO_COURSE_ID, lectureId: "demo-lecture-1" }, me);
   await callFunction("saveProgress", { courseId: DEMO_COURSE_ID, lectureId: "demo-lecture-1", position: 120, duration: 120, playedSegments: [[0, 120]] }, me);
-  await callFunction("flushNow", {}, admin);
+  expect((await flushNowAsAdmin()).status).toBe(200);
   const attemptId = uniqueId("att");
   await callFunction("startAttempt", { questionId: "demo-q-true_false", attemptId }, me);
   await callFunction("submitAnswer", { questionId: "demo-q-true_false", attemptId, answer: { value: true }, timeSpentMs: 1_500 }, me);
