@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
-});
+}, 300_000); // a hang's limit: stopping waits for the stack's work in flight, over 60 s on a loaded machine
 
 describe("the flush when a document keeps changing under it", () => {
   it(`when one of ${USERS} documents changes between every read and commit, then the other ${USERS - 1} are written and drained, and that one stays dirty for the next run`, async () => {
