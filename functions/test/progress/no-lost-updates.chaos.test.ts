@@ -28,8 +28,12 @@ const WINDOW_MS = 250;
 /** Pings reach Redis within a few ms here (held ones within 700 ms); a second of grace keeps the flush off open windows. */
 const GRACE_MS = 1_000;
 const LECTURE_SECONDS = 60;
-/** The parts' lock life and time budget: short, so that a dead flusher's locks expire within the run. */
-const LOCK_TTL_MS = 1_500;
+/**
+ * The parts' lock life and time budget: short, so that a dead flusher's locks expire within the run. The lock outlives
+ * the budget by 3 s, the page in flight's margin: with 0.5 s, a loaded machine let a live flusher's lock expire
+ * under its last page, and another flusher took the part (production: 300 s locks).
+ */
+const LOCK_TTL_MS = 4_000;
 const TIME_BUDGET_MS = 1_000;
 
 /** What a dead process's calls do: never answer. */
