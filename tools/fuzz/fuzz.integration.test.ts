@@ -28,6 +28,8 @@ describe("fuzzing every callable", () => {
     const report = await runFuzz({ targets, runsPerCallable: RUNS, seed: SEED, probe: stackProbe(stack) });
 
     expect(targets.map((target) => target.name)).toEqual([...stack.functions.callables.keys()].sort());
+    // Mutated payloads are judged by each callable's schema: a callable without one would have every mutation judged invalid.
+    expect(report.callables.filter((tally) => !tally.schema).map((tally) => tally.name)).toEqual([]);
     expect(report.callables.map((tally) => [tally.name, tally.payloads])).toEqual(targets.map((target) => [target.name, RUNS]));
     expect(report.findings).toEqual([]);
     expect({ internal: report.internal, unclean: report.unclean, invalidWrites: report.invalidWrites, unattributedWrites: report.unattributedWrites }).toEqual({

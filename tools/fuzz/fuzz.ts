@@ -61,7 +61,7 @@ process.exit(exitCode);
 function printReport(report: FuzzReport): void {
   const statuses = [...new Set(report.callables.flatMap((c) => Object.keys(c.verdicts)))].sort();
   const rows = report.callables.map((c) => [
-    `${c.name}${c.admin ? " (admin)" : ""}${c.contract ? "" : " (generic payloads)"}`,
+    `${c.name}${c.admin ? " (admin)" : ""}${c.contract ? "" : " (generic payloads)"}${c.schema ? "" : " (no schema: every mutation counted invalid)"}`,
     String(c.payloads),
     ...statuses.map((s) => String(c.verdicts[s] ?? 0)),
     String(c.replayed),
@@ -76,7 +76,7 @@ payloads            ${total} (${report.runsPerCallable} per callable × ${report
 duration            ${(report.durationMs / 1000).toFixed(1)} s
 seed                ${report.seed} (FUZZ_SEED=${report.seed} replays it)
 INTERNAL answers    ${report.internal}
-unclean answers     ${report.unclean} (another status, NOT_FOUND or FAILED_PRECONDITION to a mutated payload, or outside the callable protocol)
+unclean answers     ${report.unclean} (another status, NOT_FOUND or FAILED_PRECONDITION to a payload of invalid shape, or outside the callable protocol)
 writes from refused ${report.invalidWrites.firestore} Firestore writes, ${report.invalidWrites.redis} Upstash commands${report.firestoreCounted ? "" : " (Firestore not counted: external emulator)"}
 unattributed writes ${report.unattributedWrites} (during replays, made by no refused payload sent alone)`);
   for (const finding of report.findings.slice(0, 20)) {

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { DOUBLE_TYPE, INT64_TYPE, RawJson, UINT64_TYPE, deepNesting, encodedNumber, withField, type WireValue } from "./wire.ts";
 
 /** The callables refuse bodies over 64 KiB (functions/src/callable.ts MAX_REQUEST_BYTES): strings on both sides of it. */
-const BODY_CAP = 64 * 1024;
+export const BODY_CAP = 64 * 1024;
 
 const ID_TRAPS = [
   "",
@@ -38,15 +38,15 @@ const ID_TRAPS = [
 const numberEdges = fc.constantFrom(-0, -1, -1e-9, 0.5, 1e308, -1e308, 5e-324, 2 ** 53 + 2, -(2 ** 63), 2 ** 64, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER);
 
 /**
- * NaN, ±Infinity and friends as a client can put them on the wire, and encodings that are not numbers at all. Not the
- * encodings of ordinary numbers ("12", "-0", an integer): firebase-functions decodes them to the number, which may be
- * a valid value where it lands, and a mutation is counted as never valid-shaped (runner.ts).
+ * NaN, ±Infinity and friends as a client can put them on the wire, encodings that are not numbers at all, and those of
+ * ordinary numbers ("12", "-0", an integer), which firebase-functions decodes to a number that may be valid where it
+ * lands (shapes.ts judges that).
  */
 const encodedNumbers = fc.oneof(
   fc
-    .tuple(fc.constantFrom(INT64_TYPE, UINT64_TYPE), fc.constantFrom("NaN", "Infinity", "-Infinity", "1e999", "9007199254740993", "abc", "", "0x10"))
+    .tuple(fc.constantFrom(INT64_TYPE, UINT64_TYPE), fc.constantFrom("NaN", "Infinity", "-Infinity", "1e999", "-0", "12", "9007199254740993", "abc", "", "0x10"))
     .map(([type, value]) => encodedNumber(type, value)),
-  fc.tuple(fc.constantFrom(INT64_TYPE, UINT64_TYPE), fc.oneof(fc.constant(null), fc.constant<WireValue>({}))).map(([type, value]) => encodedNumber(type, value)),
+  fc.tuple(fc.constantFrom(INT64_TYPE, UINT64_TYPE), fc.oneof(fc.integer(), fc.constant(null), fc.constant<WireValue>({}))).map(([type, value]) => encodedNumber(type, value)),
   fc.constantFrom("NaN", "Infinity", "-0").map((value) => encodedNumber(DOUBLE_TYPE, value)),
   fc.constant<WireValue>({ "@type": "type.googleapis.com/google.protobuf.Timestamp", value: "2026-01-01T00:00:00Z" }),
   fc.constant<WireValue>({ "@type": "", value: "1" }),

@@ -2,9 +2,10 @@
  * The fuzzing property, run over HTTP against a running stack: every callable gets generated payloads (valid ones
  * mixed with mutations of them), and
  *  1. every answer is a result or a clean refusal — INVALID_ARGUMENT, RESOURCE_EXHAUSTED, PERMISSION_DENIED to a
- *     non-admin calling an admin callable, and NOT_FOUND or FAILED_PRECONDITION to a payload of the callable's
- *     contract (a valid shape naming something absent or not allowed yet; a mutated payload must be refused for its
- *     shape first) — never INTERNAL, another status, or an answer outside the callable protocol;
+ *     non-admin calling an admin callable, and NOT_FOUND or FAILED_PRECONDITION to a payload of valid shape (one of
+ *     the callable's contract, or a mutation that the callable's own screen and schema still accept: shapes.ts) — a
+ *     valid shape naming something absent or not allowed yet; any other payload must be refused for its shape first —
+ *     never INTERNAL, another status, or an answer outside the callable protocol;
  *  2. a refused payload (INVALID_ARGUMENT, PERMISSION_DENIED) writes nothing. Writes are counted at the stand-ins,
  *     which count everyone's, so valid payloads (which write) and refused ones must not run at the same time: each
  *     round first sends its mix, then sends the payloads it refused again, alone, with Firestore writes and Upstash
@@ -64,6 +65,8 @@ export interface CallableTally {
   admin: boolean;
   /** Payloads built from the callable's contract (else generic JSON only). */
   contract: boolean;
+  /** Mutated payloads judged by the callable's request schema (shapes.ts); without one, every mutation is invalid. */
+  schema: boolean;
   payloads: number;
   verdicts: Record<string, number>;
   internal: number;
@@ -111,7 +114,7 @@ export function isClean(verdict: string, target: FuzzTarget, caller: Caller, val
   return CLEAN.has(verdict) || (validShape && CLEAN_FOR_VALID_SHAPES.has(verdict)) || (verdict === "PERMISSION_DENIED" && target.admin && !caller.admin);
 }
 
-/** A payload and whether the callable's contract generated it (a mutation of one is not valid-shaped). */
+/** A payload and whether the callable's contract generated it (a mutation of one is judged by shapes.ts). */
 export interface Generated {
   payload: WireValue;
   validShape: boolean;
@@ -156,11 +159,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const concurrency = options.concurrency ?? 16;
   const uids = options.uids ?? 1_000;
   const runId = `fz${seed.toString(36)}${started.toString(36).slice(-4)}`;
+  // Loaded here, not at the top: it loads firebase-functions, whose logger keeps the console it finds, and the callers
+  // quieten or divert the console first.
+  const { REQUEST_SCHEMAS, isValidShape } = await import("./shapes.ts");
   const report: FuzzReport = {
     seed,
     runsPerCallable,
     durationMs: 0,
-    callables: targets.map((target) => ({ name: target.name, admin: target.admin, contract: target.name in CONTRACTS, payloads: 0, verdicts: {}, internal: 0, unclean: 0, replayed: 0 })),
+    callables: targets.map((target) => ({ name: target.name, admin: target.admin, contract: target.name in CONTRACTS, schema: target.name in REQUEST_SCHEMAS, payloads: 0, verdicts: {}, internal: 0, unclean: 0, replayed: 0 })),
     internal: 0,
     unclean: 0,
     invalidWrites: { firestore: 0, redis: 0 },
@@ -192,7 +198,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const size = Math.min(batch, runsPerCallable - round * batch);
     const perTarget = targets.map((target, t) =>
       fc.sample(arbitraries[t] as fc.Arbitrary<Generated>, { seed: (seed + round * 1_000_003 + t * 7_919) | 0, numRuns: size }).map(
-        ({ payload, validShape }, i): Call => ({ target, tally: report.callables[t] as CallableTally, caller: nextCaller(target, i, "u"), body: callableBody(payload), validShape }),
+        ({ payload, validShape }, i): Call => {
+          const body = callableBody(payload);
+          return { target, tally: report.callables[t] as CallableTally, caller: nextCaller(target, i, "u"), body, validShape: validShape || isValidShape(target.name, body) };
+        },
       ),
     );
     // Round-robin across callables, so that their calls interleave as real traffic does.
