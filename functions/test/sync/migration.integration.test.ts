@@ -93,7 +93,7 @@ describe("the Cosmos backfill", () => {
       seed("student_reviews", Array.from({ length: REVIEWS }, (_, n) => legacyReview(n))),
       seed("student_competencies", Array.from({ length: COMPETENCIES }, (_, n) => legacyCompetency(n))),
     ]);
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     process.env["COSMOS_DATABASE"] = mirrorDatabase;
@@ -151,7 +151,7 @@ describe("the Cosmos backfill", () => {
     expect((await db.doc(`answers/${attemptId(41)}`).get()).exists).toBe(false); // LearnPulse's own
     expect((await db.doc(`reviews/${run}-rev-3`).get()).data()).toMatchObject({ uid: student(3), answerId: attemptId(3), reviewer: "teacher-1", score: 0.7 });
     expect((await db.doc(`users/${student(60)}/competencies/sub1~sk0~core`).get()).data()).toMatchObject({ currentScore: 60, totalAttempts: 5 });
-  }, 60_000);
+  }, 300_000);
 
   it("when it runs again, then everything is unchanged and nothing is written", async () => {
     const again = countingStore(store);
@@ -164,7 +164,7 @@ describe("the Cosmos backfill", () => {
     expect(total(report, "created") + total(report, "updated")).toBe(0);
     const dry = await backfillFromCosmos(ports(again.store), { dryRun: true, batchSize: BATCH });
     expect(total(dry, "created") + total(dry, "updated")).toBe(0);
-  }, 60_000);
+  }, 300_000);
 
   it("when the mirror triggers have run, then nothing was echoed into the mirror's Cosmos database", async () => {
     await triggersIdle();
@@ -183,5 +183,5 @@ describe("the Cosmos backfill", () => {
       const container = (await database.containers.createIfNotExists({ id: name, partitionKey: { paths: [COSMOS_PARTITION_KEY] } })).container;
       expect(await countOurs(container), name).toBe(0);
     }
-  }, 60_000);
+  }, 300_000);
 });
