@@ -1,11 +1,15 @@
 import { defineConfig } from "vitest/config";
 
-// Limits for hangs, not budgets: with both cores busy elsewhere, CI measured tests at up to four times their idle time.
+/**
+ * Limits for hangs, not budgets: with both cores busy elsewhere, CI measured tests at up to four times their idle
+ * time. expect.poll waits 1 s unless told otherwise, which is a budget: it waits up to 15 s here.
+ */
+const hangLimits = { testTimeout: 120_000, hookTimeout: 300_000, expect: { poll: { timeout: 15_000 } } };
+
 const stack = {
   globalSetup: ["functions/test/global-setup.ts"],
   setupFiles: ["functions/test/setup-env.ts"],
-  testTimeout: 120_000,
-  hookTimeout: 300_000,
+  ...hangLimits,
 };
 
 export default defineConfig({
@@ -14,7 +18,7 @@ export default defineConfig({
     silent: "passed-only",
     projects: [
       // One project per workspace. The local stack's own tests start their own servers.
-      { test: { name: "local-stack", include: ["local-stack/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 1 } } },
+      { test: { name: "local-stack", include: ["local-stack/**/*.test.ts"], ...hangLimits, sequence: { groupOrder: 1 } } },
       {
         test: {
           name: "functions",

@@ -29,17 +29,12 @@ describe("the stand-in server", () => {
     expect(t.local.stats()).toEqual({ writes: 2, commits: 1, reads: 4 });
   });
 
-  it("when a 500-write batch commits, then it takes well under a second", async () => {
+  it("when a batch of 500 writes commits, then all 500 documents are stored", async () => {
     const col = t.db.collection(uniqueCollection("big"));
     const batch = t.db.batch();
     for (let i = 0; i < 500; i++) batch.set(col.doc(`d${i}`), { i, tags: ["x"], nested: { at: new Date() } });
 
-    const started = performance.now();
     await batch.commit();
-    const elapsed = performance.now() - started;
-
-    console.info(`500-write batch committed in ${elapsed.toFixed(0)} ms`);
-    expect(elapsed).toBeLessThan(1000);
     expect((await col.count().get()).data().count).toBe(500);
   });
 
