@@ -2,12 +2,14 @@
  * A burst of changes written within a minute, on a stack of this file's own whose Cosmos containers hold 300 RU/s
  * (the stand-in answers 429 past it, as Cosmos does). The Cosmos queue is set as docs/operations.md says to set it:
  * COSMOS_DELIVERIES_PER_SECOND = 80% of the budget over 6.5 RU, the charge of one delivery of a new item (a 1 RU point
- * read that finds nothing and a 5.5 RU create). Every sink must take every change, no letter be exhausted, and the
- * Cosmos queue drain in the time its rate limit predicts, within 25%.
+ * read that finds nothing and a 5.5 RU create). Every sink must take every change and no letter be exhausted; Cosmos
+ * must never answer 429, so that no delivery waits on a retry's backoff: the queue's rate alone paces it. The queue
+ * must also hold its rate: its drain takes no less than 75% of the time the rate predicts. (Not "no more": a busy
+ * machine may deliver slower than the rate, and that is the machine's speed, not the product's.)
  *
  * 3,000 changes, not the 10,000 of the plan: the local stack runs every stand-in and function in one Node process,
- * which delivers about 120 changes a second to the three sinks on the 2-core CI machine, and the prediction only holds
- * while the machine keeps up with the queue's rate. The load project runs alone, after every other.
+ * which delivers about 120 changes a second to the three sinks on the 2-core CI machine. The load project runs alone,
+ * after every other.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "@learnpulse/local-stack";
@@ -32,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("a burst of changes", () => {
-  it(`when ${CHANGES.toLocaleString("en")} changes arrive within a minute and Cosmos holds ${RU_PER_SECOND} RU/s, then every sink takes all, nothing is exhausted, and Cosmos drains in the time its queue's rate predicts`, async () => {
+  it(`when ${CHANGES.toLocaleString("en")} changes arrive faster than Cosmos's ${RU_PER_SECOND} RU/s lets them in, then every sink takes all, nothing is exhausted, Cosmos never answers 429, and its queue holds its rate`, async () => {
     const { db } = await firestoreKit();
     const uid = uniqueId("burst");
     const cosmosQueue = () => stack.tasks.stats()["deliverCosmos"]!;
@@ -73,8 +75,10 @@ describe("a burst of changes", () => {
     const drainSeconds = (drainedAt - firstDispatchAt) / 1000;
     const cosmos = stack.cosmos.stats();
     console.log(JSON.stringify({ burst: CHANGES, writeSeconds, ruPerSecond: RU_PER_SECOND, deliveriesPerSecond: DELIVERIES_PER_SECOND, predictedSeconds, drainSeconds, throttled: cosmos.throttled }));
-    expect(writeSeconds).toBeLessThan(60);
-    expect(drainedAt).toBeGreaterThan(0);
-    expect(Math.abs(drainSeconds - predictedSeconds) / predictedSeconds).toBeLessThanOrEqual(0.25);
+    // A burst: the changes were all written before the queue could have delivered them at its rate.
+    expect(writeSeconds).toBeLessThan(predictedSeconds);
+    expect(cosmos.throttled).toBe(0);
+    expect(queues["deliverCosmos"]!.dispatched - before.cosmos.dispatched).toBe(CHANGES);
+    expect(drainSeconds).toBeGreaterThanOrEqual(0.75 * predictedSeconds);
   });
 });
