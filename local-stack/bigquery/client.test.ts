@@ -79,8 +79,11 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
   let bq: BigQuery;
   let table: Table;
 
+  /** Added to the stand-in's clock: a test steps time forward instead of sleeping, so a busy machine cannot shift it. */
+  let skewMs = 0;
+
   beforeAll(async () => {
-    local = await startBigQuery({ projectId: PROJECT });
+    local = await startBigQuery({ projectId: PROJECT, now: () => Date.now() + skewMs });
   });
   afterAll(async () => {
     await local.stop();
@@ -157,13 +160,14 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
   });
 
   it("accepts the same insertId again once the window has passed", async () => {
-    const short = await startBigQuery({ projectId: PROJECT, dedupWindowMs: 150 });
+    let shortSkewMs = 0;
+    const short = await startBigQuery({ projectId: PROJECT, now: () => Date.now() + shortSkewMs });
     try {
       const { table: t } = await ensureTables(client(short));
       const row = change("d2", "CREATE", "2024-05-01T00:00:00Z");
       await t.insert([row], { raw: true });
       await t.insert([row], { raw: true });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      shortSkewMs += 61_000; // past the 60 s window
       await t.insert([row], { raw: true });
       expect(await short.query(`SELECT COUNT(*) AS n FROM ${DATASET}.${CHANGELOG}`)).toEqual([{ n: 2 }]);
       expect(short.stats()).toMatchObject({ rowsInserted: 2, rowsDeduplicated: 1 });
@@ -289,10 +293,9 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
 
   it("when a DELETE would touch a row still in the streaming buffer, then it is refused whole; once the buffer has passed, it deletes and counts", async () => {
     await table.insert([change("old-1", "CREATE", "2024-05-01T00:00:00Z"), change("keep", "CREATE", "2024-05-01T00:00:00Z")], { raw: true });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    skewMs += 31 * 60_000;
     await table.insert([change("new-1", "CREATE", "2024-05-01T00:00:01Z"), change("new-2", "CREATE", "2024-05-01T00:00:02Z")], { raw: true });
-    // The first rows were streamed longer ago than the buffer lasts, the others not.
-    local.setStreamingBufferMs(2_000);
+    // The first rows were streamed longer ago than the buffer lasts (30 minutes), the others not.
     const remove = (ids: string[]) => bq.query({ query: `DELETE FROM \`${DATASET}.${CHANGELOG}\` WHERE document_id IN UNNEST(@ids)`, params: { ids } });
     const deletedBefore = local.dmlDeletedRows();
 
@@ -301,11 +304,10 @@ describe("BigQuery stand-in through @google-cloud/bigquery", () => {
     await remove(["old-1"]);
 
     expect(local.dmlDeletedRows() - deletedBefore).toBe(1);
-    local.setStreamingBufferMs(0);
+    skewMs += 31 * 60_000;
     await remove(["new-1", "new-2"]);
     expect(local.dmlDeletedRows() - deletedBefore).toBe(3);
     expect((await local.query(`SELECT document_id FROM ${DATASET}.${CHANGELOG}`)).map((r) => r["document_id"])).toEqual(["keep"]);
-    local.setStreamingBufferMs(30 * 60_000);
   });
 
   it("when a view's query is patched (setMetadata), then it reads the new definition and reports the new schema", async () => {

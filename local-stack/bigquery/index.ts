@@ -62,11 +62,13 @@ export interface StartBigQueryOptions {
   projectId?: string;
   /** How long an accepted insertId drops later rows with the same id (BigQuery: best effort, about a minute). @default 60_000 */
   dedupWindowMs?: number;
+  /** The clock of the insertId window and the streaming buffer, for tests that step time. @default Date.now */
+  now?: () => number;
 }
 
 export async function startBigQuery(options: StartBigQueryOptions = {}): Promise<LocalBigQuery> {
   const projectId = options.projectId ?? "demo-learnpulse";
-  const store = await Store.open(projectId, options.dedupWindowMs ?? 60_000);
+  const store = await Store.open(projectId, options.dedupWindowMs ?? 60_000, options.now);
   let stats = emptyStats();
   const server = await startServer(store, options.port ?? 0, () => stats);
   const host = `127.0.0.1:${server.port}`;

@@ -123,20 +123,24 @@ export class Store {
   private readonly datasets = new Map<string, { resource: DatasetResource; tables: Map<string, Table> }>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(connection: DuckDBConnection, projectId: string, dedupWindowMs: number) {
+  /** The clock of the insertId window and the streaming buffer. */
+  private readonly now: () => number;
+
+  private constructor(connection: DuckDBConnection, projectId: string, dedupWindowMs: number, now: () => number) {
     this.connection = connection;
     this.projectId = projectId;
     this.dedupWindowMs = dedupWindowMs;
+    this.now = now;
   }
 
-  static async open(projectId: string, dedupWindowMs: number): Promise<Store> {
+  static async open(projectId: string, dedupWindowMs: number, now: () => number = Date.now): Promise<Store> {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     // BigQuery sorts NULLs first ascending and last descending (DuckDB's default is last both ways)
     await connection.run("SET default_null_order = 'nulls_first_on_asc_last_on_desc'");
     for (const macro of DUCKDB_MACROS) await connection.run(macro);
-    return new Store(connection, projectId, dedupWindowMs);
+    return new Store(connection, projectId, dedupWindowMs, now);
   }
 
   /** Runs operations one at a time. */
@@ -337,7 +341,7 @@ export class Store {
         return { insertErrors, inserted: 0, deduplicated: 0, rejected: rows.length };
       }
 
-      const now = Date.now();
+      const now = this.now();
       const accepted: DuckDBValue[][] = [];
       let deduplicated = 0;
       checked.forEach((values, index) => {
@@ -456,7 +460,7 @@ export class Store {
     const [datasetId, tableId] = parsed[1]!.split(/\.(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((part) => part.replace(/^"|"$/g, "").replaceAll('""', '"')) as [string, string];
     const table = this.table(datasetId, tableId);
     if (table.resource.type === "VIEW") throw invalidQuery(`Cannot delete from a view: ${datasetId}.${tableId}`);
-    const now = Date.now();
+    const now = this.now();
     const buffered = table.streamed.find(({ at }) => now - at < this.streamingBufferMs)?.firstRowid ?? Number.MAX_SAFE_INTEGER;
     const counted = await this.duck(() => this.connection.runAndReadAll(`SELECT count(*), count(*) FILTER (WHERE rowid >= ${buffered}) FROM ${parsed[1]} ${parsed[2]}`, values));
     const [affected, inBuffer] = (counted.getRows()[0] ?? [0n, 0n]).map(Number) as [number, number];
