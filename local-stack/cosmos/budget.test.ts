@@ -53,6 +53,5 @@ describe("the RU/s budget of a container", () => {
     // 550 RU, less the second's worth the bucket starts with and what the last ten may overspend (charges are taken
     // after a request, as Cosmos takes them), at 200 RU/s.
     expect(seconds).toBeGreaterThan((550 - 200 - 10 * 5.5) / 200);
-    expect(seconds).toBeLessThan(6);
   });
 });

@@ -26,7 +26,8 @@ describe("the bridge's command rate", () => {
   };
 
   it(`when a second's worth of commands (${RATE}) comes at once, then it is served without waiting`, async () => {
-    expect(await pipeline(RATE)).toBeLessThan(500);
+    await pipeline(RATE);
+    // Counted at the throttle, not timed: a busy machine can take long over a request that never waited.
     expect(local.throttled().requests).toBe(0);
   });
 
